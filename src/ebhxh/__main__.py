@@ -1,0 +1,3 @@
+from ebhxh.cli import main
+
+raise SystemExit(main())

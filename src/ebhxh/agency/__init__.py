@@ -1,0 +1,1 @@
+"""The BHXH side: gateway, registry, officer console, public portal."""

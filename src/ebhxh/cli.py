@@ -1,0 +1,30 @@
+"""The `ebhxh` command.
+
+`ebhxh check ...` runs without Django (pure identifier checks, fast to start); every other
+word is a Django management command, so `ebhxh migrate`, `ebhxh demo`, `ebhxh worker`,
+`ebhxh audit verify` all work. Django's own system `check` is reachable as `ebhxh manage check`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "check":
+        from ebhxh.identifiers.cli import run as run_check
+
+        return run_check(args[1:])
+    if args and args[0] == "manage":
+        args = args[1:]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ebhxh.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ebhxh", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

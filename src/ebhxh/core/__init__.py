@@ -1,0 +1,1 @@
+"""Base layout, home page and shared web helpers."""

@@ -1,0 +1,1 @@
+"""Demo sinks (mailbox, SMS) and demo data."""

@@ -1,0 +1,1 @@
+"""Remote signing with confirmation on the holder's device."""

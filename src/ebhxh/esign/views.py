@@ -1,0 +1,10 @@
+"""Entry page of the remote-signing service."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "esign/home.html")

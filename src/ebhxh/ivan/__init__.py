@@ -1,0 +1,1 @@
+"""The employer app of an I-VAN provider."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IvanConfig(AppConfig):
+    name = "ebhxh.ivan"
+    label = "ivan"
+    verbose_name = _("I-VAN")

@@ -1,0 +1,10 @@
+"""Entry page of the I-VAN employer app."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "ivan/home.html")

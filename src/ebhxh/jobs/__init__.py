@@ -1,0 +1,1 @@
+"""Periodic jobs that enqueue background tasks."""

@@ -1,0 +1,1 @@
+"""Reference data shared by every role: provinces, agencies, catalogues."""

@@ -1,0 +1,21 @@
+"""URL map: each role under its own prefix so production can mount only its own."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from ebhxh.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("ebhxh.agency.urls")),
+    path("ivan/", include("ebhxh.ivan.urls")),
+    path("esign/", include("ebhxh.esign.urls")),
+    path("notifications/", include("ebhxh.notifications.urls")),
+]
+
+if settings.DEMO:
+    urlpatterns.append(path("demo/", include("ebhxh.demo.urls")))
