@@ -14,7 +14,6 @@ urlpatterns = [
     path("", include("ebhxh.agency.urls")),
     path("ivan/", include("ebhxh.ivan.urls")),
     path("esign/", include("ebhxh.esign.urls")),
-    path("notifications/", include("ebhxh.notifications.urls")),
 ]
 
 if settings.DEMO:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,16 @@ class NotificationsConfig(AppConfig):
     name = "ebhxh.notifications"
     label = "notifications"
     verbose_name = _("Thông báo")
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from ebhxh.jobs.periodic import register
+        from ebhxh.notifications.tasks import sweep_outbox
+
+        register(
+            key="notifications.sweep_outbox",
+            task=sweep_outbox,
+            every=timedelta(seconds=settings.OUTBOX_SWEEP_SECONDS),
+            description="Gửi lại thư/SMS có tác vụ gửi bị mất (tiến trình bị dừng giữa chừng).",
+        )

@@ -1,0 +1,115 @@
+"""`ebhxh demo`: every role in one place on SQLite, with its own SMTP server and SMS sink.
+
+Runs migrations and demo data, then supervises the web server, a task worker and the
+scheduler as child processes (restarting the worker and scheduler if they die), and an
+aiosmtpd server in this process that writes every received email to a Maildir.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from ebhxh.demo.data import DEMO_ADMIN, load_all
+
+
+class Command(BaseCommand):
+    help = "Chạy bản trình diễn: mọi vai trò, SQLite, hộp thư email/SMS trình diễn."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--smtp-port", type=int, default=1025)
+        parser.add_argument(
+            "--prepare-only", action="store_true", help="chỉ migrate và nạp dữ liệu rồi thoát"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO:
+            raise CommandError("Đặt EBHXH_DEMO=1 (hoặc chạy `make demo`) để dùng bản trình diễn.")
+        self.stdout.write("Đang chuẩn bị cơ sở dữ liệu…")
+        call_command("migrate", interactive=False, verbosity=0)
+        load_all(log=self.stdout.write)
+        if options["prepare_only"]:
+            return
+        controller = self._start_smtp(options["smtp_port"])
+        base = f"http://{options['host']}:{options['port']}"
+        children = {
+            "web": [
+                sys.executable, "-m", "ebhxh", "runserver", "--noreload", "--nostatic",
+                f"{options['host']}:{options['port']}",
+            ],
+            "worker": [sys.executable, "-m", "ebhxh", "worker", "--interval", "0.5"],
+            "scheduler": [sys.executable, "-m", "ebhxh", "scheduler"],
+        }
+        procs = {name: subprocess.Popen(cmd) for name, cmd in children.items()}  # noqa: S603
+        self._banner(base)
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                time.sleep(0.5)
+                for name, proc in list(procs.items()):
+                    if proc.poll() is None:
+                        continue
+                    if name == "web":
+                        self.stderr.write("Máy chủ web đã dừng; đang tắt bản trình diễn.")
+                        stopping = True
+                        break
+                    self.stderr.write(f"Tiến trình {name} đã dừng (mã {proc.returncode}); khởi động lại.")
+                    procs[name] = subprocess.Popen(children[name])  # noqa: S603
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            controller.stop()
+            self.stdout.write("Đã dừng bản trình diễn.")
+
+    def _start_smtp(self, port: int) -> Any:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+
+        settings.DEMO_MAILDIR.parent.mkdir(parents=True, exist_ok=True)
+        controller = Controller(Mailbox(str(settings.DEMO_MAILDIR)), hostname="127.0.0.1", port=port)
+        controller.start()
+        return controller
+
+    def _banner(self, base: str) -> None:
+        user, password = DEMO_ADMIN
+        lines = [
+            "",
+            "Bản trình diễn ebhxh đang chạy:",
+            f"  Trang chủ             {base}/",
+            f"  Cổng dịch vụ công     {base}/portal/",
+            f"  I-VAN                 {base}/ivan/",
+            f"  eSign                 {base}/esign/",
+            f"  Cán bộ BHXH           {base}/officer/",
+            f"  Hộp thư trình diễn    {base}/demo/mailbox/",
+            f"  Quản trị              {base}/admin/  ({user} / {password})",
+            f"  Dữ liệu               {settings.VAR_DIR}",
+            "Nhấn Ctrl+C để dừng.",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+        os.environ.setdefault("EBHXH_DEMO_BASE_URL", base)

@@ -1,0 +1,31 @@
+"""Email over SMTP through Django's mail backend (configured by EMAIL_URL)."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from ebhxh.notifications.ports import DeliveryError
+
+
+class DjangoSmtpSender:
+    def send(
+        self, *, to: str, subject: str, text: str, html: str, message_id: str, reference: str
+    ) -> None:
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+            headers={"Message-ID": message_id, "X-Ebhxh-Reference": reference},
+            connection=get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT),
+        )
+        if html:
+            message.attach_alternative(html, "text/html")
+        try:
+            message.send(fail_silently=False)
+        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            raise DeliveryError(f"SMTP: {exc.__class__.__name__}: {exc}") from exc

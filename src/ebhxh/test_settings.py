@@ -1,0 +1,13 @@
+"""Settings for the test suite: demo routes on, a fixed secret, tasks run inline.
+
+Environment defaults are set before the real settings read them; anything set explicitly in
+the environment (DATABASE_URL for PostgreSQL, say) still wins.
+"""
+
+import os
+
+os.environ.setdefault("EBHXH_DEMO", "1")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+
+from ebhxh.settings import *  # noqa: E402, F403
