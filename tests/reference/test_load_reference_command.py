@@ -1,0 +1,61 @@
+"""`ebhxh load_reference`: the operator's way to reload after replacing a data file."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ebhxh.reference.models import Agency
+from tests.reference.helpers import read_json, write_json
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args: str) -> str:
+    out = StringIO()
+    call_command("load_reference", *args, stdout=out)
+    return out.getvalue()
+
+
+def _rename_first_hanoi_agency(data_dir: Path, name: str) -> str:
+    path = data_dir / "agencies" / "01.json"
+    document = read_json(path)
+    document["local"][0]["name"] = name
+    write_json(path, document)
+    return str(document["local"][0]["code"])
+
+
+def test_reload_of_unchanged_data_reports_nothing_to_do() -> None:
+    output = _run()
+    assert "phường, xã: thêm 0, cập nhật 0, gỡ/ngừng 0, giữ nguyên 3321" in output
+    assert "Danh mục đã khớp với tệp dữ liệu." in output
+
+
+def test_reload_from_an_operator_directory(data_dir: Path) -> None:
+    code = _rename_first_hanoi_agency(data_dir, "Bảo hiểm xã hội cơ sở Đổi Tên")
+    output = _run("--data-dir", str(data_dir))
+    assert "cơ quan BHXH: thêm 0, cập nhật 1" in output
+    assert Agency.objects.get(code=code).name == "Bảo hiểm xã hội cơ sở Đổi Tên"
+
+
+def test_dry_run_reports_but_does_not_save(data_dir: Path) -> None:
+    code = _rename_first_hanoi_agency(data_dir, "Bảo hiểm xã hội cơ sở Chạy Thử")
+    before = Agency.objects.get(code=code).name
+    output = _run("--data-dir", str(data_dir), "--dry-run")
+    assert "cơ quan BHXH: thêm 0, cập nhật 1" in output
+    assert "Chạy thử" in output
+    assert Agency.objects.get(code=code).name == before
+
+
+def test_bad_data_is_a_command_error(data_dir: Path) -> None:
+    (data_dir / "agencies" / "01.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"01\.json"):
+        _run("--data-dir", str(data_dir))
+
+
+def test_missing_directory_is_a_command_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="Không có thư mục"):
+        _run("--data-dir", str(tmp_path / "absent"))
