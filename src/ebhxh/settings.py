@@ -105,9 +105,7 @@ TEMPLATES = [
 # SQLite file by default (the embedded demo); PostgreSQL in production and CI, e.g.
 # DATABASE_URL=postgres://postgres@127.0.0.1:5432/test
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'ebhxh.sqlite3'}"
-    ),
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'ebhxh.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -10,4 +10,4 @@ os.environ.setdefault("EBHXH_DEMO", "1")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
-from ebhxh.settings import *  # noqa: E402, F403
+from ebhxh.settings import *  # noqa: F403

@@ -93,7 +93,7 @@ def test_deleted_last_records_are_detected():
 
 
 def test_rehashed_forgery_still_breaks_the_link():
-    """Recomputing the edited record's own hash is not enough: the next record points at the old one."""
+    """Recomputing the edited record's own hash is not enough: the next one links the old."""
     from ebhxh.audit.hashing import record_hash
 
     write(3)
@@ -129,10 +129,17 @@ def test_database_refuses_update_and_delete_on_postgresql():
     from django.db.utils import DatabaseError
 
     write(1)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE audit_auditrecord SET actor = 'x'")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
-            connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM audit_auditrecord")
 
 

@@ -46,7 +46,10 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env.update({"EBHXH_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "ebhxh.settings"})
     done = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode != 0
     assert "SECRET_KEY is required" in done.stderr
@@ -56,7 +59,10 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 def test_demo_generates_and_keeps_its_secret_key(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env.update({"EBHXH_VAR_DIR": str(tmp_path), "EBHXH_DEMO": "1"})
-    code = "from django.conf import settings; import django; django.setup(); print(settings.SECRET_KEY)"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SECRET_KEY)"
+    )
     env["DJANGO_SETTINGS_MODULE"] = "ebhxh.settings"
     first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)

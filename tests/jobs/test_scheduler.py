@@ -49,13 +49,15 @@ def test_platform_registers_its_jobs():
 
 def test_register_rejects_bad_interval_and_conflicting_task(only_test_job):
     with pytest.raises(ValueError):
-        periodic.register(key="x", task=tasks_for_tests.record_call, every=timedelta(0),
-                          description="")
+        periodic.register(
+            key="x", task=tasks_for_tests.record_call, every=timedelta(0), description=""
+        )
     from ebhxh.notifications.tasks import sweep_outbox
 
     with pytest.raises(ValueError):
-        periodic.register(key="tests.record_call", task=sweep_outbox, every=timedelta(1),
-                          description="")
+        periodic.register(
+            key="tests.record_call", task=sweep_outbox, every=timedelta(1), description=""
+        )
 
 
 def test_scheduler_command_once(only_test_job, capsys):

@@ -33,14 +33,19 @@ def test_email_is_sent_over_smtp_after_commit(smtp_server, django_capture_on_com
     assert "Thư kiểm tra cấu hình gửi email" in str(received["Subject"])
     assert received.get_body(preferencelist=("html",)) is not None
     assert "kiểm thử" in received.get_body(preferencelist=("plain",)).get_content()
-    assert AuditRecord.objects.filter(action="notification.sent", object_id=str(message.pk)).exists()
+    assert AuditRecord.objects.filter(
+        action="notification.sent", object_id=str(message.pk)
+    ).exists()
 
 
 def test_rolled_back_transaction_queues_nothing(smtp_server, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.queue_email(to="a@b.vn", template="test_message", context=CTX)
-            raise RuntimeError("service failed after queueing")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.queue_email(to="a@b.vn", template="test_message", context=CTX)
+        raise RuntimeError("service failed after queueing")
     assert OutboxMessage.objects.count() == 0
     assert smtp_server.messages == []
 
@@ -82,8 +87,6 @@ def test_out_of_attempts_fails_then_operator_requeues(smtp_server, settings):
     make_due(message)
     assert services.deliver(message_id=message.pk) is None  # failed is terminal until requeued
     smtp_server.start()
-    with transaction.atomic():
-        pass
     assert services.requeue_failed(actor="operator:test") == 1
     message.refresh_from_db()
     assert message.status == MessageStatus.PENDING and message.attempts == 0

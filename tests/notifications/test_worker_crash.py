@@ -34,7 +34,11 @@ class Stack:
     def run(self, *args: str) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "ebhxh", *args],
-            env=self.env, capture_output=True, text=True, timeout=120, check=False,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
         return done.stdout
@@ -42,13 +46,17 @@ class Stack:
     def spawn(self, *args: str) -> subprocess.Popen:
         proc = subprocess.Popen(
             [sys.executable, "-m", "ebhxh", *args],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.procs.append(proc)
         return proc
 
     def statuses(self) -> Counter:
-        return Counter(row[0] for row in self.query("SELECT status FROM notifications_outboxmessage"))
+        return Counter(
+            row[0] for row in self.query("SELECT status FROM notifications_outboxmessage")
+        )
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
@@ -72,8 +80,13 @@ def database_url(tmp_path: Path) -> Iterator[tuple[str, Callable[[str], list[tup
         import psycopg
 
         name = f"ebhxh_it_{uuid.uuid4().hex[:10]}"
-        admin = dict(host=main["HOST"], port=main["PORT"] or 5432, user=main["USER"],
-                     dbname="postgres", autocommit=True)
+        admin = dict(
+            host=main["HOST"],
+            port=main["PORT"] or 5432,
+            user=main["USER"],
+            dbname="postgres",
+            autocommit=True,
+        )
         with psycopg.connect(**admin) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         url = f"postgres://{main['USER']}@{main['HOST']}:{main['PORT'] or 5432}/{name}"
@@ -130,7 +143,8 @@ def test_worker_killed_while_smtp_is_down_loses_nothing(stack):
     # SMTP is down: every message is tried and put back for a later attempt.
     s.wait_until(
         lambda: s.query("SELECT MIN(attempts) FROM notifications_outboxmessage")[0][0] >= 1,
-        timeout=60, what="first attempts",
+        timeout=60,
+        what="first attempts",
     )
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=10)

@@ -11,7 +11,7 @@ import fcntl
 import json
 import mailbox
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -61,8 +61,8 @@ def _parse(key: str, raw: bytes) -> ReceivedEmail:
 
 def received_emails(limit: int = 200) -> list[ReceivedEmail]:
     box = _maildir()
-    items = [_parse(key, box.get_bytes(key)) for key in box.keys()]
-    epoch = timezone.make_aware(datetime(1970, 1, 1))
+    items = [_parse(key, box.get_bytes(key)) for key in box.iterkeys()]
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
     items.sort(key=lambda e: e.received_at or epoch, reverse=True)
     return items[:limit]
 

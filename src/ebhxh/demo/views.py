@@ -20,7 +20,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "email")
     if tab not in TABS:
         tab = "email"
-    context = {
+    context: dict[str, object] = {
         "tab": tab,
         "emails": sinks.received_emails() if tab == "email" else [],
         "sms_list": sinks.received_sms() if tab == "sms" else [],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -27,5 +26,5 @@ class DjangoSmtpSender:
             message.attach_alternative(html, "text/html")
         try:
             message.send(fail_silently=False)
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP: {exc.__class__.__name__}: {exc}") from exc

@@ -35,7 +35,9 @@ MESSAGE_TRANSITIONS = Transitions(
 
 
 class OutboxMessage(models.Model):
-    public_id = models.UUIDField(_("mã tham chiếu"), default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        _("mã tham chiếu"), default=uuid.uuid4, unique=True, editable=False
+    )
     channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
     recipient = models.CharField(_("người nhận"), max_length=254)
     template = models.CharField(_("mẫu"), max_length=100)

@@ -113,14 +113,11 @@ def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
     token = secrets.token_hex(16)
     due = Q(status=MessageStatus.PENDING, next_attempt_at__lte=now)
     lease_expired = Q(status=MessageStatus.SENDING, lease_until__lt=now)
-    claimed = (
-        OutboxMessage.objects.filter(Q(pk=message_id) & (due | lease_expired))
-        .update(
-            status=MessageStatus.SENDING,
-            claim_token=token,
-            lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
-            attempts=F("attempts") + 1,
-        )
+    claimed = OutboxMessage.objects.filter(Q(pk=message_id) & (due | lease_expired)).update(
+        status=MessageStatus.SENDING,
+        claim_token=token,
+        lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
     )
     if not claimed:
         return None
@@ -175,8 +172,11 @@ def _record_success(message: OutboxMessage) -> MessageStatus:
                 actor=SYSTEM_ACTOR,
                 action="notification.sent",
                 target=message,
-                data={"channel": message.channel, "template": message.template,
-                      "attempts": message.attempts},
+                data={
+                    "channel": message.channel,
+                    "template": message.template,
+                    "attempts": message.attempts,
+                },
             )
     return MessageStatus.SENT
 

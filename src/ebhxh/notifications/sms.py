@@ -41,7 +41,9 @@ class HttpSmsGateway:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"Cổng SMS: {exc.__class__.__name__}: {exc}") from exc
         if response.status_code >= 300:
-            raise DeliveryError(f"Cổng SMS trả lời HTTP {response.status_code}: {response.text[:200]}")
+            raise DeliveryError(
+                f"Cổng SMS trả lời HTTP {response.status_code}: {response.text[:200]}"
+            )
         try:
             body = response.json()
         except ValueError:

@@ -46,7 +46,12 @@ class Command(BaseCommand):
         base = f"http://{options['host']}:{options['port']}"
         children = {
             "web": [
-                sys.executable, "-m", "ebhxh", "runserver", "--noreload", "--nostatic",
+                sys.executable,
+                "-m",
+                "ebhxh",
+                "runserver",
+                "--noreload",
+                "--nostatic",
                 f"{options['host']}:{options['port']}",
             ],
             "worker": [sys.executable, "-m", "ebhxh", "worker", "--interval", "0.5"],
@@ -72,7 +77,9 @@ class Command(BaseCommand):
                         self.stderr.write("Máy chủ web đã dừng; đang tắt bản trình diễn.")
                         stopping = True
                         break
-                    self.stderr.write(f"Tiến trình {name} đã dừng (mã {proc.returncode}); khởi động lại.")
+                    self.stderr.write(
+                        f"Tiến trình {name} đã dừng (mã {proc.returncode}); khởi động lại."
+                    )
                     procs[name] = subprocess.Popen(children[name])  # noqa: S603
         finally:
             for proc in procs.values():
@@ -91,7 +98,9 @@ class Command(BaseCommand):
         from aiosmtpd.handlers import Mailbox
 
         settings.DEMO_MAILDIR.parent.mkdir(parents=True, exist_ok=True)
-        controller = Controller(Mailbox(str(settings.DEMO_MAILDIR)), hostname="127.0.0.1", port=port)
+        controller = Controller(
+            Mailbox(settings.DEMO_MAILDIR), hostname="127.0.0.1", port=port
+        )
         controller.start()
         return controller
 
