@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("danh-muc/", include("ebhxh.reference.urls")),
     path("", include("ebhxh.agency.urls")),
     path("ivan/", include("ebhxh.ivan.urls")),
     path("esign/", include("ebhxh.esign.urls")),

@@ -24,9 +24,21 @@ def test_home_leads_to_every_role_in_vietnamese(client):
     assert reverse("demo:mailbox") in html  # the demo banner leads to the mailbox
 
 
-@pytest.mark.parametrize("url_name", ["agency:portal", "agency:officer", "ivan:home", "esign:home"])
-def test_each_role_page_is_served(client, url_name):
+@pytest.mark.parametrize("url_name", ["agency:portal", "ivan:home", "esign:home"])
+def test_each_public_role_page_is_served(client, url_name):
     assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_officer_console_requires_staff_login(client, django_user_model):
+    response = client.get(reverse("agency:officer"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    citizen = django_user_model.objects.create_user("dan", password="x-Strong-Pass-1")
+    client.force_login(citizen)
+    assert client.get(reverse("agency:officer")).status_code == 302
+    officer = django_user_model.objects.create_user("canbo", password="x", is_staff=True)
+    client.force_login(officer)
+    html = client.get(reverse("agency:officer")).content.decode()
+    assert "Bảo hiểm xã hội Thành phố Hà Nội" in html
 
 
 def test_english_is_available(client):

@@ -6,4 +6,5 @@ app_name = "ivan"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("kiem-tra-lao-dong/", views.check_employees, name="check_employees"),
 ]

@@ -1,10 +1,26 @@
-"""Entry page of the I-VAN employer app."""
+"""Entry page of the I-VAN employer app and the employee-sheet check."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ebhxh.identifiers.employee_sheet import check_employee_file
+from ebhxh.ivan.forms import EmployeeSheetForm
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "ivan/home.html")
+
+
+def check_employees(request: HttpRequest) -> HttpResponse:
+    """The same row-by-row check as `ebhxh check employees`, for a sheet uploaded here."""
+    if request.method == "POST":
+        form = EmployeeSheetForm(request.POST, request.FILES)
+    else:
+        form = EmployeeSheetForm()
+    report = None
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["sheet"]
+        report = check_employee_file(upload, filename=upload.name)
+    return render(request, "ivan/check_employees.html", {"form": form, "report": report})

@@ -98,9 +98,7 @@ class Command(BaseCommand):
         from aiosmtpd.handlers import Mailbox
 
         settings.DEMO_MAILDIR.parent.mkdir(parents=True, exist_ok=True)
-        controller = Controller(
-            Mailbox(settings.DEMO_MAILDIR), hostname="127.0.0.1", port=port
-        )
+        controller = Controller(Mailbox(settings.DEMO_MAILDIR), hostname="127.0.0.1", port=port)
         controller.start()
         return controller
 
