@@ -41,11 +41,24 @@ def test_officer_console_requires_staff_login(client, django_user_model):
     assert "Bảo hiểm xã hội Thành phố Hà Nội" in html
 
 
-def test_english_is_available(client):
+def test_vietnamese_even_when_the_browser_asks_for_english(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="vi">' in response.content.decode()
+    assert response["Content-Language"] == "vi"
+
+
+def test_english_when_the_person_chooses_it(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get("/").content.decode()
     assert '<html lang="en">' in html
     assert "BHXH public service portal" in html
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    assert '<html lang="vi">' in client.get("/").content.decode()
+
+
+def test_unknown_language_cookie_falls_back_to_vietnamese(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert '<html lang="vi">' in client.get("/").content.decode()
 
 
 def test_healthz_reports_the_database(client):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from ebhxh.reference import selectors
 from ebhxh.reference.calendar import day_off_reason, deadline
@@ -23,7 +24,9 @@ def agencies(request: HttpRequest) -> HttpResponse:
         context["provincial"] = selectors.provincial_agency(chosen.code)
         context["locals"] = selectors.agencies_in(chosen.code).prefetch_related("wards")
     elif code:
-        context["error"] = "Không có tỉnh/thành phố mã " + code + ". Chọn lại trong danh sách."
+        context["error"] = _("Không có tỉnh/thành phố mã %(code)s. Chọn lại trong danh sách.") % {
+            "code": code
+        }
     return render(request, "reference/agencies.html", context)
 
 
