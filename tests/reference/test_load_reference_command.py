@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from ebhxh.audit.models import AuditRecord
+from ebhxh.audit.verification import verify_chain
 from ebhxh.reference.models import Agency
 from tests.reference.helpers import read_json, write_json
 
@@ -39,6 +41,17 @@ def test_reload_from_an_operator_directory(data_dir: Path) -> None:
     output = _run("--data-dir", str(data_dir))
     assert "cơ quan BHXH: thêm 0, cập nhật 1" in output
     assert Agency.objects.get(code=code).name == "Bảo hiểm xã hội cơ sở Đổi Tên"
+    record = AuditRecord.objects.get(action="reference.reloaded")
+    assert record.actor == "operator:cli"
+    assert record.data["Agency"]["updated"] == 1
+    assert verify_chain().ok
+
+
+def test_reload_without_changes_or_as_dry_run_is_not_audited(data_dir: Path) -> None:
+    _run()
+    _rename_first_hanoi_agency(data_dir, "Bảo hiểm xã hội cơ sở Chạy Thử")
+    _run("--data-dir", str(data_dir), "--dry-run")
+    assert not AuditRecord.objects.filter(action="reference.reloaded").exists()
 
 
 def test_dry_run_reports_but_does_not_save(data_dir: Path) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS
 
 from ebhxh.reference.errors import ReferenceDataError
-from ebhxh.reference.loader import load_reference
+from ebhxh.reference.services import reference_reload
 
 
 class Command(BaseCommand):
@@ -38,10 +38,9 @@ class Command(BaseCommand):
             raise CommandError(f"Không có thư mục dữ liệu {data_dir}.")
         using: str = options["database"]
         try:
-            with transaction.atomic(using=using):
-                report = load_reference(data_dir=data_dir, using=using)
-                if options["dry_run"]:
-                    transaction.set_rollback(True, using=using)
+            report = reference_reload(
+                actor="operator:cli", data_dir=data_dir, dry_run=options["dry_run"], using=using
+            )
         except ReferenceDataError as exc:
             raise CommandError(str(exc)) from exc
         for line in report.lines():
