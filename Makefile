@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck contracts pytest install clean messages
+.PHONY: demo test lint typecheck contracts pytest install system-deps clean messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+system-deps:
+	@bash scripts/install-system-deps.sh
 
 demo: install
 	$(BIN)/ebhxh demo
@@ -31,7 +34,7 @@ typecheck: install
 contracts: install
 	$(BIN)/lint-imports
 
-pytest: install
+pytest: install system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 messages: install

@@ -1,22 +1,31 @@
 """The `ebhxh` command.
 
-`ebhxh check ...` runs without Django (pure identifier checks, fast to start); every other
-word is a Django management command, so `ebhxh migrate`, `ebhxh demo`, `ebhxh worker`,
-`ebhxh audit verify` all work. Django's own system `check` is reachable as `ebhxh manage check`.
+`ebhxh check|pki|token|xml ...` run without Django (pure libraries, fast to start, usable on
+a unit's PC); every other word is a Django management command, so `ebhxh migrate`,
+`ebhxh demo`, `ebhxh worker`, `ebhxh audit verify` all work. Django's own system `check` is
+reachable as `ebhxh manage check`.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+
+# word -> module whose `run(argv: list[str]) -> int` handles the rest of the command line
+PURE_COMMANDS = {
+    "check": "ebhxh.identifiers.cli",
+    "pki": "ebhxh.pki.cli",
+    "token": "ebhxh.signers.cli",
+    "xml": "ebhxh.xmldsig.cli",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "check":
-        from ebhxh.identifiers.cli import run as run_check
-
-        return run_check(args[1:])
+    if args and args[0] in PURE_COMMANDS:
+        run = importlib.import_module(PURE_COMMANDS[args[0]]).run
+        return int(run(args[1:]))
     if args and args[0] == "manage":
         args = args[1:]
     if args and args[0] == "demo":
