@@ -1,0 +1,48 @@
+"""`ebhxh.pki` stays pure Python (no Django), so the CLI and every role can validate alike."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import ebhxh.pki
+from ebhxh.pki.demo import DemoPki
+
+PACKAGE = Path(ebhxh.pki.__file__).parent
+ALLOWED_THIRD_PARTY = {"cryptography", "httpx"}
+ALLOWED_EBHXH = ("ebhxh.pki", "ebhxh.identifiers", "ebhxh.reference.rejections")
+
+
+def test_modules_import_only_allowed_packages() -> None:
+    for module in sorted(PACKAGE.glob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top == "ebhxh":
+                    assert name.startswith(ALLOWED_EBHXH), (module.name, name)
+                else:
+                    assert top in sys.stdlib_module_names or top in ALLOWED_THIRD_PARTY, (
+                        module.name,
+                        name,
+                    )
+
+
+def test_importing_every_module_loads_no_django(demo_pki: DemoPki) -> None:
+    modules = sorted(f"ebhxh.pki.{path.stem}" for path in PACKAGE.glob("*.py"))
+    code = (
+        "import sys, io\n"
+        + "".join(f"import {name}\n" for name in modules)
+        + "from ebhxh.pki.cli import run\n"
+        + f"assert run(['demo', '--out', {str(demo_pki.directory)!r}], out=io.StringIO()) == 0\n"
+        + "loaded = [m for m in sys.modules if m == 'django' or m.startswith('django.')]\n"
+        + "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
