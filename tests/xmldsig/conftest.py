@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.pki.support import demo_pki  # noqa: F401 - the session's demo PKI, for CLI tests
 from tests.xmldsig.support import KeySigner, PinnedCertificateChecker, TinyPki
 
 

@@ -9,9 +9,7 @@ usage. `--json` prints one object for scripts. PINs and passwords are never prin
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +23,7 @@ from ebhxh.signers.pkcs11 import (
     list_tokens,
     load_into_token,
 )
+from ebhxh.signers.secrets import MissingSecret, read_secret
 from ebhxh.signers.softhsm import init_softhsm_token
 from ebhxh.signers.types import TokenCertificate, TokenInfo
 
@@ -272,21 +271,10 @@ def _emit(payload: dict[str, Any]) -> None:
 
 
 def _secret(value: str | None, env_name: str, prompt: str, *, allow_empty: bool = False) -> str:
-    """A PIN or password from the option, else the environment, else a silent prompt.
-
-    Options are visible to other users in process listings; the environment or the prompt
-    is the better habit on a shared machine.
-    """
-    if value is not None:
-        return value
-    from_env = os.environ.get(env_name)
-    if from_env is not None:
-        return from_env
-    if sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    if allow_empty:
-        return ""
-    raise _UsageError(f"Thiếu {prompt.rstrip(': ')}: dùng tuỳ chọn hoặc biến {env_name}.")
+    try:
+        return read_secret(value, env_name, prompt, allow_empty=allow_empty)
+    except MissingSecret as exc:
+        raise _UsageError(str(exc)) from exc
 
 
 def _key_id(text: str | None) -> bytes | None:
