@@ -140,9 +140,14 @@ class _CacheEntry:
     identity: CertIdentity
     fingerprint: str
     revocations: tuple[_Revocation, ...]  # one per certificate below the anchor, leaf first
-    crl_versions: tuple[tuple[x509.Name, int], ...]  # (issuer, CRL generation) relied on
+    crl_versions: tuple[tuple[bytes, int], ...]  # (issuer name DER, CRL generation) relied on
     current_from: datetime
     current_until: datetime
+    # Precomputed so a cache hit is a few comparisons: the window in which every certificate
+    # of the chain is valid, and whether any of them has a revocation entry at all.
+    valid_from: datetime
+    valid_until: datetime
+    any_revocation: bool
 
 
 def _stored(crl: x509.CertificateRevocationList) -> _StoredCrl:
@@ -249,7 +254,9 @@ class CertificateValidator:
         # Keyed by Name, which compares attribute values, not string encodings: a CA whose
         # CRL spells its name as PrintableString and its certificates as UTF8String still matches.
         self._crls: dict[x509.Name, list[_StoredCrl]] = {}
-        self._crl_generation: dict[x509.Name, int] = {}
+        # Keyed by the issuer name's DER: x509.Name hashes and compares in Python, bytes in C.
+        self._crl_generation: dict[bytes, int] = {}
+        self._fingerprints: OrderedDict[x509.Certificate, str] = OrderedDict()
         self._crl_signature_ok: dict[tuple[bytes, bytes], bool] = {}
         self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
         self.stats = ValidationStats()
@@ -308,7 +315,10 @@ class CertificateValidator:
                 self._forget_crl_checks(dropped.fingerprint)
             del held[MAX_CRLS_PER_ISSUER:]
             if newer:  # entries that relied on this issuer's older CRL stop matching
-                self._crl_generation[key] = self._crl_generation.get(key, 0) + 1
+                generation_key = key.public_bytes()
+                self._crl_generation[generation_key] = (
+                    self._crl_generation.get(generation_key, 0) + 1
+                )
             return True
 
     def _forget_crl_checks(self, crl_fingerprint: bytes) -> None:
@@ -331,7 +341,7 @@ class CertificateValidator:
         """The validated certificate and its chain, or CertificateError with a CRT* code."""
         now = _require_aware(self._now(), "now()")
         moment = now if at is None else _require_aware(at, "at")
-        fingerprint = fingerprint_sha256(certificate)
+        fingerprint = self._fingerprint(certificate)
         with self._lock:
             self.stats.validations += 1
         entry = self._cached(fingerprint, now)
@@ -339,9 +349,11 @@ class CertificateValidator:
             entry = self._validate_fully(certificate, intermediates, moment, now, fingerprint)
             self._remember(entry)
         else:
-            _check_dates(entry.chain, moment)
-            for certificate_below, revocation in zip(entry.chain, entry.revocations, strict=False):
-                _apply_revocation(certificate_below, revocation, moment)
+            if not entry.valid_from <= moment <= entry.valid_until:
+                _check_dates(entry.chain, moment)
+            if entry.any_revocation:
+                for below, revocation in zip(entry.chain, entry.revocations, strict=False):
+                    _apply_revocation(below, revocation, moment)
         return ValidatedCertificate(
             certificate=entry.chain[0],
             chain=entry.chain,
@@ -349,6 +361,19 @@ class CertificateValidator:
             fingerprint_sha256=entry.fingerprint,
             validated_at=moment,
         )
+
+    def _fingerprint(self, certificate: x509.Certificate) -> str:
+        """SHA-256 fingerprint, remembered per certificate object the caller keeps reusing."""
+        with self._lock:
+            known = self._fingerprints.get(certificate)
+        if known is not None:
+            return known
+        fingerprint = fingerprint_sha256(certificate)
+        with self._lock:
+            self._fingerprints[certificate] = fingerprint
+            while len(self._fingerprints) > self._cache_size:
+                self._fingerprints.popitem(last=False)
+        return fingerprint
 
     def _cached(self, fingerprint: str, now: datetime) -> _CacheEntry | None:
         with self._lock:
@@ -394,7 +419,7 @@ class CertificateValidator:
         self._check_key_usage(chain[0])
         # Read the CRL generations before the CRLs themselves: a CRL that arrives in between
         # makes `_remember` drop this result instead of caching it under the old version.
-        issuers = list(dict.fromkeys(c.issuer for c in chain[:-1]))
+        issuers = list(dict.fromkeys(c.issuer.public_bytes() for c in chain[:-1]))
         with self._lock:
             versions = tuple((key, self._crl_generation.get(key, 0)) for key in issuers)
         revocations = tuple(
@@ -409,6 +434,9 @@ class CertificateValidator:
             crl_versions=versions,
             current_from=max((r.current_from for r in revocations), default=now),
             current_until=min((r.current_until for r in revocations), default=now),
+            valid_from=max(c.not_valid_before_utc for c in chain),
+            valid_until=min(c.not_valid_after_utc for c in chain),
+            any_revocation=any(r.revoked_at is not None for r in revocations),
         )
 
     # --- 1. the path ---------------------------------------------------------------------------
