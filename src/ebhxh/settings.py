@@ -187,6 +187,7 @@ SCHEDULER_TICK_SECONDS = env.float("SCHEDULER_TICK_SECONDS", default=5.0)
 # --- Demo sinks ----------------------------------------------------------------------------
 DEMO_MAILDIR = VAR_DIR / "demo" / "maildir"
 DEMO_SMS_LOG = VAR_DIR / "demo" / "sms.jsonl"
+DEMO_PKI_DIR = VAR_DIR / "demo" / "pki"
 
 # --- Production hardening ------------------------------------------------------------------
 if not (DEBUG or DEMO):

@@ -5,7 +5,10 @@ the environment (DATABASE_URL for PostgreSQL, say) still wins.
 """
 
 import os
+import tempfile
 
+# Demo files (mailbox, demo PKI, generated secret) go to a temporary folder, not ./var.
+os.environ.setdefault("EBHXH_VAR_DIR", tempfile.mkdtemp(prefix="ebhxh-test-var-"))
 os.environ.setdefault("EBHXH_DEMO", "1")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")

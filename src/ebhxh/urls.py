@@ -18,4 +18,7 @@ urlpatterns = [
 ]
 
 if settings.DEMO:
-    urlpatterns.append(path("demo/", include("ebhxh.demo.urls")))
+    urlpatterns += [
+        path("demo/", include("ebhxh.demo.urls")),
+        path("pki/", include("ebhxh.demo.pki_urls")),
+    ]

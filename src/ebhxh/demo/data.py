@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ebhxh.audit.services import SYSTEM_ACTOR, audit_record
+from ebhxh.demo.pki import ensure_demo_pki
 from ebhxh.notifications.services import queue_email, queue_sms
 
 DEMO_ADMIN = ("admin", "ebhxh-demo")
@@ -23,6 +24,7 @@ DEMO_PHONE = "0912345678"
 
 
 def load_all(*, log: Callable[[str], None]) -> None:
+    ensure_demo_pki(log=log)
     _load_platform(log=log)
     for config in apps.get_app_configs():
         name = f"{config.name}.demo_data"

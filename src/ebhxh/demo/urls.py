@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ebhxh.demo import views
+from ebhxh.demo import pki_views, views
 
 app_name = "demo"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("mailbox/", views.mailbox, name="mailbox"),
     path("mailbox/email/<str:key>/", views.email_detail, name="email_detail"),
     path("sms-gateway/", views.sms_gateway, name="sms_gateway"),
+    path("chung-thu-so/", pki_views.certificates, name="pki"),
+    path("chung-thu-so/<slug:slug>.<str:kind>", pki_views.download, name="pki_download"),
 ]
