@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NoReturn
+from typing import Any
 
+from ebhxh.cliparse import VietnameseArgumentParser as _Parser
 from ebhxh.identifiers.citizen_id import CitizenId, parse_citizen_id
 from ebhxh.identifiers.employee_sheet import SheetReport, check_employee_file
 from ebhxh.identifiers.errors import IdentifierError
@@ -120,46 +120,8 @@ KINDS: dict[str, _Kind] = {
     "phone": _Kind("Số điện thoại", "kiểm tra số điện thoại di động Việt Nam", _describe_phone),
 }
 
+
 # argparse's own messages are English; these are the ones a user can trigger here.
-_ARGPARSE_MESSAGES = (
-    ("the following arguments are required:", "thiếu tham số bắt buộc:"),
-    ("unrecognized arguments:", "tham số không nhận ra:"),
-    ("invalid choice:", "lựa chọn không hợp lệ:"),
-    ("choose from", "chọn một trong"),
-    ("expected one argument", "cần một giá trị"),
-    ("argument ", "tham số "),
-)
-
-
-class _VietnameseFormatter(argparse.HelpFormatter):
-    def add_usage(
-        self,
-        usage: str | None,
-        actions: Any,
-        groups: Any,
-        prefix: str | None = None,
-    ) -> None:
-        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
-
-
-class _Parser(argparse.ArgumentParser):
-    """ArgumentParser with Vietnamese headings and error messages."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _VietnameseFormatter)
-        kwargs.setdefault("add_help", False)
-        super().__init__(**kwargs)
-        self._positionals.title = "tham số"
-        self._optionals.title = "tùy chọn"
-        self.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
-
-    def error(self, message: str) -> NoReturn:
-        for english, vietnamese in _ARGPARSE_MESSAGES:
-            message = message.replace(english, vietnamese)
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: lỗi: {message}\n")
-
-
 def _birth_date(text: str) -> date:
     match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
     try:

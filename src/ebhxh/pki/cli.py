@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TextIO
 
+from ebhxh.cliparse import VietnameseArgumentParser as _Parser
 from ebhxh.pki.demo import MANIFEST_NAME, DemoEntity, DemoPki, build_demo_pki, load_if_complete
 
 ROLE_LABELS = {
@@ -24,43 +25,6 @@ ROLE_LABELS = {
     "ivan": "I-VAN",
     "agency": "Cơ quan BHXH",
 }
-_ARGPARSE_MESSAGES = (
-    ("the following arguments are required:", "thiếu tham số bắt buộc:"),
-    ("unrecognized arguments:", "tham số không nhận ra:"),
-    ("invalid choice:", "lựa chọn không hợp lệ:"),
-    ("choose from", "chọn một trong"),
-    ("expected one argument", "cần một giá trị"),
-    ("argument ", "tham số "),
-)
-
-
-class _VietnameseFormatter(argparse.HelpFormatter):
-    def add_usage(
-        self,
-        usage: str | None,
-        actions: Iterable[argparse.Action],
-        groups: Iterable[argparse._MutuallyExclusiveGroup],
-        prefix: str | None = None,
-    ) -> None:
-        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
-
-
-class _Parser(argparse.ArgumentParser):
-    """ArgumentParser whose usage, headings and errors a Vietnamese user can read."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _VietnameseFormatter)
-        kwargs.setdefault("add_help", False)
-        super().__init__(**kwargs)
-        self._positionals.title = "tham số"
-        self._optionals.title = "tùy chọn"
-        self.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
-
-    def error(self, message: str) -> NoReturn:
-        for english, vietnamese in _ARGPARSE_MESSAGES:
-            message = message.replace(english, vietnamese)
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: lỗi: {message}\n")
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -13,8 +13,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
+from ebhxh.cliparse import VietnameseArgumentParser as _Parser
 from ebhxh.signers.errors import SignerError
 from ebhxh.signers.pkcs11 import (
     MODULE_ENV,
@@ -36,11 +37,6 @@ P12_PASSWORD_ENV = "EBHXH_P12_PASSWORD"  # noqa: S105 - a variable name, not a p
 
 class _UsageError(Exception):
     """Wrong arguments; argparse would otherwise exit the whole process."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise _UsageError(f"{self.prog}: {message}")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -89,7 +85,10 @@ def run(argv: Sequence[str]) -> int:
     """Run `ebhxh token <argv>`; returns the exit status instead of exiting."""
     parser = _build_parser()
     try:
-        args = parser.parse_args(list(argv))
+        try:
+            args = parser.parse_args(list(argv))
+        except SystemExit as stop:  # usage error (2) or --help (0), already printed
+            return stop.code if isinstance(stop.code, int) else 2
         if args.command is None:
             raise _UsageError("Thiếu lệnh: dùng init, load hoặc list.")
     except _UsageError as exc:

@@ -13,9 +13,10 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from ebhxh.cliparse import VietnameseArgumentParser as _Parser
 from ebhxh.pki.errors import RejectionError
 from ebhxh.pki.validation import CertificateValidator
 from ebhxh.signers.errors import SignerError
@@ -34,11 +35,6 @@ P12_PASSWORD_ENV = "EBHXH_P12_PASSWORD"  # noqa: S105 - the variable name, not a
 
 class _UsageError(Exception):
     pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise _UsageError(f"{self.prog}: {message}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,7 +88,10 @@ def _location(args: argparse.Namespace) -> SignatureLocation:
 
 def run(argv: Sequence[str]) -> int:
     try:
-        args = _parser().parse_args(list(argv))
+        try:
+            args = _parser().parse_args(list(argv))
+        except SystemExit as stop:  # usage error (2) or --help (0), already printed
+            return stop.code if isinstance(stop.code, int) else 2
         if args.action == "sign":
             return _sign(args)
         return _verify(args)
