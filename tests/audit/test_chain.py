@@ -177,3 +177,24 @@ def test_concurrent_writers_keep_one_chain():
     assert not errors
     report = verify_chain()
     assert report.ok and report.checked == 60
+
+
+def test_records_written_during_verification_are_not_a_broken_tail(monkeypatch):
+    """Another service commits a record while verification is half way through the chain."""
+    import ebhxh.audit.verification as verification
+
+    write(3)
+    real_hash = verification.record_hash
+    wrote: list[bool] = []
+
+    def hash_and_meanwhile_write(**fields):
+        if not wrote:
+            wrote.append(True)
+            with transaction.atomic():
+                audit_record(actor="system", action="concurrent.write")
+        return real_hash(**fields)
+
+    monkeypatch.setattr(verification, "record_hash", hash_and_meanwhile_write)
+    report = verify_chain()
+    assert report.ok, report.problems
+    assert report.checked == 3

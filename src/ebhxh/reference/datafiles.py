@@ -8,6 +8,7 @@ fails loudly at load time instead of surfacing as a wrong answer later.
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,16 @@ from typing import Any
 from ebhxh.reference.errors import ReferenceDataError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# An operator who replaces the data files points every process at them with this variable,
+# so the database tables and the in-code catalogues (procedures, rejection codes) agree.
+DATA_DIR_ENV = "EBHXH_REFERENCE_DATA_DIR"
+
+
+def configured_data_dir() -> Path:
+    """The data directory in use: $EBHXH_REFERENCE_DATA_DIR, else the packaged one."""
+    configured = os.environ.get(DATA_DIR_ENV)
+    return Path(configured) if configured else DATA_DIR
+
 
 AGENCIES_DIRNAME = "agencies"
 NATIONAL_AGENCY_FILENAME = "national.json"

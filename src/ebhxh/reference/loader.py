@@ -38,6 +38,7 @@ from ebhxh.reference.datafiles import (
     NATIONAL_AGENCY_FILENAME,
     PROCEDURES_FILENAME,
     REJECTION_CODES_FILENAME,
+    configured_data_dir,
     get_bool,
     get_objects,
     get_str,
@@ -386,7 +387,7 @@ def load_reference(
     data) and report what changed; running it twice in a row changes nothing the second time.
     """
     registry = apps or global_apps
-    data = read_reference_data(data_dir or DATA_DIR)
+    data = read_reference_data(data_dir or configured_data_dir())
     plan: list[tuple[str, Rows, Retire]] = [
         ("Province", data.provinces, Retire.KEEP),
         ("Ward", data.wards, Retire.KEEP),

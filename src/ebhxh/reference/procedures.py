@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 
 from ebhxh.reference.datafiles import (
-    DATA_DIR,
     PROCEDURES_FILENAME,
+    configured_data_dir,
     get_int,
     get_objects,
     get_str,
@@ -130,7 +130,9 @@ def load_procedures(path: Path) -> tuple[ProcedureSpec, ...]:
 
 @cache
 def _catalogue() -> dict[str, ProcedureSpec]:
-    return {spec.code: spec for spec in load_procedures(DATA_DIR / PROCEDURES_FILENAME)}
+    return {
+        spec.code: spec for spec in load_procedures(configured_data_dir() / PROCEDURES_FILENAME)
+    }
 
 
 def get_procedure(code: str) -> ProcedureSpec:

@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 
 from ebhxh.reference.datafiles import (
-    DATA_DIR,
     REJECTION_CODES_FILENAME,
+    configured_data_dir,
     get_bool,
     get_int,
     get_objects,
@@ -125,7 +125,10 @@ def load_rejections(path: Path) -> tuple[Rejection, ...]:
 
 @cache
 def _catalogue() -> dict[str, Rejection]:
-    return {entry.code: entry for entry in load_rejections(DATA_DIR / REJECTION_CODES_FILENAME)}
+    return {
+        entry.code: entry
+        for entry in load_rejections(configured_data_dir() / REJECTION_CODES_FILENAME)
+    }
 
 
 def get_rejection(code: str) -> Rejection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 
 from ebhxh.audit.services import audit_record
 from ebhxh.reference.loader import LoadReport, load_reference
@@ -16,17 +16,16 @@ def reference_reload(
     actor: str,
     data_dir: Path | None = None,
     dry_run: bool = False,
-    using: str = DEFAULT_DB_ALIAS,
 ) -> LoadReport:
     """Upsert every table in one transaction; a real change leaves an audit record.
 
     A dry run does the same work and rolls it back, so its report is exactly what a real
     run would change.
     """
-    with transaction.atomic(using=using):
-        report = load_reference(data_dir=data_dir, using=using)
+    with transaction.atomic():
+        report = load_reference(data_dir=data_dir)
         if dry_run:
-            transaction.set_rollback(True, using=using)
+            transaction.set_rollback(True)
         elif report.changed:
             audit_record(
                 actor=actor,

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS
 
+from ebhxh.reference.datafiles import DATA_DIR_ENV, configured_data_dir
 from ebhxh.reference.errors import ReferenceDataError
 from ebhxh.reference.services import reference_reload
 
@@ -30,16 +30,26 @@ class Command(BaseCommand):
             action="store_true",
             help="Kiểm tra và báo những gì sẽ thay đổi, rồi hoàn tác.",
         )
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         data_dir: Path | None = options["data_dir"]
         if data_dir is not None and not data_dir.is_dir():
             raise CommandError(f"Không có thư mục dữ liệu {data_dir}.")
-        using: str = options["database"]
+        configured = configured_data_dir()
+        if (
+            data_dir is not None
+            and not options["dry_run"]
+            and data_dir.resolve() != configured.resolve()
+        ):
+            raise CommandError(
+                f"Thư mục {data_dir} khác thư mục dữ liệu đang dùng ({configured}). Đặt "
+                f"{DATA_DIR_ENV}={data_dir} cho mọi tiến trình (web, worker) rồi chạy lại, để "
+                "danh mục trong cơ sở dữ liệu và danh mục thủ tục, mã lỗi khớp nhau; "
+                "hoặc dùng --dry-run để chỉ kiểm tra."
+            )
         try:
             report = reference_reload(
-                actor="operator:cli", data_dir=data_dir, dry_run=options["dry_run"], using=using
+                actor="operator:cli", data_dir=data_dir, dry_run=options["dry_run"]
             )
         except ReferenceDataError as exc:
             raise CommandError(str(exc)) from exc
