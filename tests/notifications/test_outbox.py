@@ -166,3 +166,68 @@ def test_invalid_phone_is_refused_before_anything_is_written():
     with pytest.raises(IdentifierError):
         services.queue_sms(to="12345", template="test_message", context=CTX)
     assert OutboxMessage.objects.count() == 0
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+def test_sms_refused_for_good_fails_at_once(sms_gateway, status):
+    sms_gateway.statuses = [status]
+    message = services.queue_sms(to="0912345678", template="test_message", context=CTX)
+    assert services.deliver(message_id=message.pk) == MessageStatus.FAILED
+    record = AuditRecord.objects.get(action="notification.failed", object_id=str(message.pk))
+    assert record.data["permanent"] is True
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 503])
+def test_sms_load_and_server_errors_are_retried(sms_gateway, status):
+    sms_gateway.statuses = [status]
+    message = services.queue_sms(to="0912345678", template="test_message", context=CTX)
+    assert services.deliver(message_id=message.pk) == MessageStatus.PENDING
+
+
+def test_smtp_recipient_refused_fails_at_once(smtp_server, monkeypatch):
+    import smtplib
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({"khong-ton-tai@congty.vn": (550, b"no such user")})
+
+    monkeypatch.setattr("django.core.mail.message.EmailMessage.send", refuse)
+    message = services.queue_email(
+        to="khong-ton-tai@congty.vn", template="test_message", context=CTX
+    )
+    assert services.deliver(message_id=message.pk) == MessageStatus.FAILED
+
+
+def test_success_after_a_lost_lease_is_not_recorded(settings, smtp_server):
+    message = services.queue_email(to="a@b.vn", template="test_message", context=CTX)
+    now = timezone.now()
+    slow = services._claim(message.pk, now)
+    later = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+    services._claim(message.pk, later)  # another worker took over
+    assert services._record_success(slow) is None
+    assert not AuditRecord.objects.filter(action="notification.sent").exists()
+
+
+def test_operator_test_messages_are_queued_and_audited(smtp_server):
+    assert (
+        services.notification_test_queue(actor="operator:t", to="a@b.vn", channel="email", count=3)
+        == 3
+    )
+    assert OutboxMessage.objects.filter(template="test_message").count() == 3
+    assert AuditRecord.objects.filter(action="notification.test_queued").count() == 3
+
+
+def test_lease_shorter_than_a_send_is_a_startup_error(settings):
+    from ebhxh.notifications.checks import lease_outlasts_a_send
+
+    assert lease_outlasts_a_send() == []
+    settings.OUTBOX_LEASE_SECONDS = 30
+    settings.EMAIL_TIMEOUT = 10
+    (error,) = lease_outlasts_a_send()
+    assert error.id == "ebhxh.notifications.E001"
+
+
+def test_admin_cannot_add_or_delete_outbox_messages(admin_client):
+    message = services.queue_email(to="a@b.vn", template="test_message", context=CTX)
+    assert admin_client.get("/admin/notifications/outboxmessage/add/").status_code == 403
+    url = f"/admin/notifications/outboxmessage/{message.pk}/delete/"
+    assert admin_client.get(url).status_code == 403

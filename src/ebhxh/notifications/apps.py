@@ -13,6 +13,7 @@ class NotificationsConfig(AppConfig):
         from django.conf import settings
 
         from ebhxh.jobs.periodic import register
+        from ebhxh.notifications import checks  # noqa: F401 - registers the system check
         from ebhxh.notifications.tasks import sweep_outbox
 
         register(

@@ -7,7 +7,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from ebhxh.notifications.ports import DeliveryError
+from ebhxh.notifications.ports import DeliveryError, PermanentDeliveryError
 
 
 class DjangoSmtpSender:
@@ -26,5 +26,7 @@ class DjangoSmtpSender:
             message.attach_alternative(html, "text/html")
         try:
             message.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentDeliveryError(f"SMTP từ chối người nhận: {exc.recipients}") from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP: {exc.__class__.__name__}: {exc}") from exc

@@ -26,8 +26,14 @@ MESSAGE_TRANSITIONS = Transitions(
     "message",
     {
         MessageStatus.PENDING: [MessageStatus.SENDING],
-        # A failed attempt goes back to PENDING with a later next_attempt_at.
-        MessageStatus.SENDING: [MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.FAILED],
+        # A failed attempt goes back to PENDING with a later next_attempt_at; a message whose
+        # worker's lease ran out (presumed dead) is claimed again by another worker.
+        MessageStatus.SENDING: [
+            MessageStatus.SENT,
+            MessageStatus.PENDING,
+            MessageStatus.FAILED,
+            MessageStatus.SENDING,
+        ],
         # An operator may requeue a message that ran out of attempts.
         MessageStatus.FAILED: [MessageStatus.PENDING],
     },

@@ -12,6 +12,11 @@ class DeliveryError(Exception):
     """A send failed in a way worth retrying (server down, timeout, 5xx)."""
 
 
+class PermanentDeliveryError(DeliveryError):
+    """A send the other side refused for good (recipient refused, HTTP 4xx): retrying the
+    same message cannot succeed, so it fails at once for an operator to look at."""
+
+
 class EmailSender(Protocol):
     def send(
         self, *, to: str, subject: str, text: str, html: str, message_id: str, reference: str

@@ -23,7 +23,12 @@ from django.utils import timezone
 from ebhxh.audit.services import SYSTEM_ACTOR, audit_record
 from ebhxh.identifiers import parse_phone
 from ebhxh.notifications.models import MESSAGE_TRANSITIONS, Channel, MessageStatus, OutboxMessage
-from ebhxh.notifications.ports import DeliveryError, email_sender, sms_gateway
+from ebhxh.notifications.ports import (
+    DeliveryError,
+    PermanentDeliveryError,
+    email_sender,
+    sms_gateway,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +114,17 @@ def backoff_delay(attempts: int) -> timedelta:
     return timedelta(seconds=delay * random.uniform(0.8, 1.2))
 
 
+# A claim moves PENDING (due) or SENDING (lease expired) to SENDING; the table must allow it.
+_CLAIMABLE = (MessageStatus.PENDING, MessageStatus.SENDING)
+for _source in _CLAIMABLE:
+    MESSAGE_TRANSITIONS.check(_source, MessageStatus.SENDING)
+
+
 def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
+    """Take a due message (or one whose worker's lease expired) with one conditional UPDATE.
+
+    The sources it takes from are `_CLAIMABLE`, checked against the transition table below.
+    """
     token = secrets.token_hex(16)
     due = Q(status=MessageStatus.PENDING, next_attempt_at__lte=now)
     lease_expired = Q(status=MessageStatus.SENDING, lease_until__lt=now)
@@ -147,6 +162,8 @@ def deliver(*, message_id: int) -> MessageStatus | None:
         return None
     try:
         _send(message)
+    except PermanentDeliveryError as exc:
+        return _record_failure(message, str(exc), permanent=True)
     except DeliveryError as exc:
         return _record_failure(message, str(exc))
     except Exception as exc:  # an adapter bug must not lose the message either
@@ -161,28 +178,40 @@ def _owned(message: OutboxMessage) -> models.QuerySet[OutboxMessage]:
     )
 
 
-def _record_success(message: OutboxMessage) -> MessageStatus:
+def _record_success(message: OutboxMessage) -> MessageStatus | None:
+    """Mark SENT if this worker still holds the claim; None when the lease was lost meanwhile.
+
+    Losing the lease means the send took longer than OUTBOX_LEASE_SECONDS and another worker
+    may send the message too; the system check on the lease length keeps this rare.
+    """
     MESSAGE_TRANSITIONS.check(message.status, MessageStatus.SENT)
     with transaction.atomic():
         updated = _owned(message).update(
             status=MessageStatus.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
         )
-        if updated:
-            audit_record(
-                actor=SYSTEM_ACTOR,
-                action="notification.sent",
-                target=message,
-                data={
-                    "channel": message.channel,
-                    "template": message.template,
-                    "attempts": message.attempts,
-                },
+        if not updated:
+            logger.warning(
+                "Outbox message %s was sent after its lease expired; another worker holds it",
+                message.pk,
             )
+            return None
+        audit_record(
+            actor=SYSTEM_ACTOR,
+            action="notification.sent",
+            target=message,
+            data={
+                "channel": message.channel,
+                "template": message.template,
+                "attempts": message.attempts,
+            },
+        )
     return MessageStatus.SENT
 
 
-def _record_failure(message: OutboxMessage, error: str) -> MessageStatus:
-    exhausted = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+def _record_failure(
+    message: OutboxMessage, error: str, *, permanent: bool = False
+) -> MessageStatus:
+    exhausted = permanent or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
     target = MessageStatus.FAILED if exhausted else MessageStatus.PENDING
     MESSAGE_TRANSITIONS.check(message.status, target)
     next_at = timezone.now() + backoff_delay(message.attempts)
@@ -195,7 +224,12 @@ def _record_failure(message: OutboxMessage, error: str) -> MessageStatus:
                 actor=SYSTEM_ACTOR,
                 action="notification.failed",
                 target=message,
-                data={"channel": message.channel, "attempts": message.attempts, "error": error},
+                data={
+                    "channel": message.channel,
+                    "attempts": message.attempts,
+                    "permanent": permanent,
+                    "error": error,
+                },
             )
         if updated and not exhausted:
             _schedule_retry(message.pk, next_at)
@@ -225,6 +259,18 @@ def sweep_outbox(
     for pk in ids:
         deliver_message.enqueue(pk)
     return len(ids)
+
+
+def notification_test_queue(*, actor: str, to: str, channel: str, count: int = 1) -> int:
+    """An operator checks email or SMS delivery end to end with test messages (audited)."""
+    now = timezone.now()
+    queue = queue_sms if channel == "sms" else queue_email
+    with transaction.atomic():
+        for sequence in range(1, count + 1):
+            context = {"requested_by": actor, "requested_at": now, "sequence": sequence}
+            message = queue(to=to, template="test_message", context=context)
+            audit_record(actor=actor, action="notification.test_queued", target=message)
+    return count
 
 
 def requeue_failed(*, actor: str, message_ids: list[int] | None = None) -> int:

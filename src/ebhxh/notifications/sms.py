@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from ebhxh.notifications.ports import DeliveryError
+from ebhxh.notifications.ports import DeliveryError, PermanentDeliveryError
 
 
 class SmsNotConfigured(DeliveryError):
@@ -41,9 +41,12 @@ class HttpSmsGateway:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"Cổng SMS: {exc.__class__.__name__}: {exc}") from exc
         if response.status_code >= 300:
-            raise DeliveryError(
-                f"Cổng SMS trả lời HTTP {response.status_code}: {response.text[:200]}"
-            )
+            detail = f"Cổng SMS trả lời HTTP {response.status_code}: {response.text[:200]}"
+            # 4xx: the gateway refuses this message (bad number, bad payload) for good;
+            # 408 and 429 are about time and load, and are worth another try.
+            if 400 <= response.status_code < 500 and response.status_code not in {408, 429}:
+                raise PermanentDeliveryError(detail)
+            raise DeliveryError(detail)
         try:
             body = response.json()
         except ValueError:

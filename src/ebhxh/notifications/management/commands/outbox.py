@@ -7,13 +7,10 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.utils import timezone
 
-from ebhxh.audit.services import audit_record
 from ebhxh.identifiers import IdentifierError
 from ebhxh.notifications.selectors import outbox_counts
-from ebhxh.notifications.services import queue_email, queue_sms, requeue_failed
+from ebhxh.notifications.services import notification_test_queue, requeue_failed
 
 OPERATOR = "operator:cli"
 
@@ -50,14 +47,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Đã xếp hàng gửi lại {n} thư/SMS.")
 
     def _queue_tests(self, to: str, count: int, *, sms: bool) -> None:
-        now = timezone.now()
         try:
-            with transaction.atomic():
-                for i in range(1, count + 1):
-                    ctx = {"requested_by": OPERATOR, "requested_at": now, "sequence": i}
-                    queue = queue_sms if sms else queue_email
-                    message = queue(to=to, template="test_message", context=ctx)
-                    audit_record(actor=OPERATOR, action="notification.test_queued", target=message)
+            notification_test_queue(
+                actor=OPERATOR, to=to, channel="sms" if sms else "email", count=count
+            )
         except IdentifierError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"Đã xếp hàng {count} {'SMS' if sms else 'thư'} kiểm tra tới {to}.")
