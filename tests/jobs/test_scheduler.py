@@ -30,16 +30,25 @@ def only_test_job():
     periodic._REGISTRY.update(saved)
 
 
-def test_due_job_fires_once_per_slot(only_test_job):
+def test_due_job_fires_once_per_slot(only_test_job, django_capture_on_commit_callbacks):
     now = timezone.now()
-    assert scheduler_tick(now=now) == ["tests.record_call"]
-    assert scheduler_tick(now=now) == []
-    assert scheduler_tick(now=now + timedelta(minutes=9)) == []
-    assert scheduler_tick(now=now + timedelta(minutes=10)) == ["tests.record_call"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scheduler_tick(now=now) == ["tests.record_call"]
+        assert scheduler_tick(now=now) == []
+        assert scheduler_tick(now=now + timedelta(minutes=9)) == []
+        assert scheduler_tick(now=now + timedelta(minutes=10)) == ["tests.record_call"]
     assert tasks_for_tests.CALLS == ["called", "called"]
     state = PeriodicJobState.objects.get(key="tests.record_call")
     assert state.next_run_at == now + timedelta(minutes=20)
-    assert state.last_task_id
+
+
+def test_database_queue_gets_the_task_in_the_claiming_transaction(only_test_job, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert scheduler_tick(now=timezone.now()) == ["tests.record_call"]
+    state = PeriodicJobState.objects.get(key="tests.record_call")
+    assert DBTaskResult.objects.filter(id=state.last_task_id).exists()
 
 
 def test_platform_registers_its_jobs():
@@ -90,4 +99,16 @@ def test_concurrent_schedulers_fire_a_slot_once(only_test_job):
     for t in threads:
         t.join()
     assert sum(len(f) for f in fired) == 1
+    assert tasks_for_tests.CALLS == ["called"]
+
+
+def test_broker_backends_enqueue_only_after_commit(
+    only_test_job, django_capture_on_commit_callbacks
+):
+    """The test settings use the immediate backend, which stands for any non-database queue."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert scheduler_tick(now=timezone.now()) == ["tests.record_call"]
+        assert tasks_for_tests.CALLS == []  # nothing reached the queue inside the transaction
+    assert len(callbacks) == 1
+    callbacks[0]()
     assert tasks_for_tests.CALLS == ["called"]

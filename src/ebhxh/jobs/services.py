@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 
 from ebhxh.jobs.models import PeriodicJobState
 from ebhxh.jobs.periodic import PeriodicJob, registered
@@ -14,8 +15,10 @@ from ebhxh.jobs.periodic import PeriodicJob, registered
 def scheduler_tick(*, now: datetime | None = None) -> list[str]:
     """Claim each due slot with a conditional UPDATE, so concurrent schedulers never double-fire.
 
-    The claim and the enqueue share one transaction: with the database task backend the
-    task row commits together with the new `next_run_at`, or neither does.
+    With the database task backend the claim and the task row commit together, or neither
+    does. With a broker (RQ, Celery) the enqueue waits for the commit like any side effect:
+    a slot claimed and rolled back never reaches the broker; an enqueue lost after the
+    commit only skips one run of a periodic job.
     """
     now = now or timezone.now()
     fired: list[str] = []
@@ -33,6 +36,13 @@ def _claim_and_enqueue(job: PeriodicJob, now: datetime) -> bool:
         )
         if not claimed:
             return False
-        result = job.task.enqueue()
-        PeriodicJobState.objects.filter(key=job.key).update(last_task_id=str(result.id)[:64])
+        if _queue_is_this_database(job):
+            result = job.task.enqueue()
+            PeriodicJobState.objects.filter(key=job.key).update(last_task_id=str(result.id)[:64])
+        else:
+            transaction.on_commit(job.task.enqueue)
         return True
+
+
+def _queue_is_this_database(job: PeriodicJob) -> bool:
+    return isinstance(job.task.get_backend(), DatabaseBackend)
