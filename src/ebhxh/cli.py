@@ -16,6 +16,7 @@ import sys
 PURE_COMMANDS = {
     "check": "ebhxh.identifiers.cli",
     "pki": "ebhxh.pki.cli",
+    "signer-agent": "ebhxh.signer_agent.cli",
     "token": "ebhxh.signers.cli",
     "xml": "ebhxh.xmldsig.cli",
 }
@@ -29,25 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] == "manage":
         args = args[1:]
     if args and args[0] == "demo":
-        _demo_environment(args)
+        # Demo mode must be on before the settings load; the demo command sets the rest.
+        os.environ.setdefault("EBHXH_DEMO", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ebhxh.settings")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["ebhxh", *args])
     return 0
-
-
-def _demo_environment(args: list[str]) -> None:
-    """The demo's defaults: demo mode, its own SMTP sink and SMS endpoint on loopback."""
-    port = "8000"
-    if "--port" in args and args.index("--port") + 1 < len(args):
-        port = args[args.index("--port") + 1]
-    smtp_port = "1025"
-    if "--smtp-port" in args and args.index("--smtp-port") + 1 < len(args):
-        smtp_port = args[args.index("--smtp-port") + 1]
-    os.environ.setdefault("EBHXH_DEMO", "1")
-    os.environ.setdefault("EMAIL_URL", f"smtp://127.0.0.1:{smtp_port}")
-    os.environ.setdefault("SMS_GATEWAY_URL", f"http://127.0.0.1:{port}/demo/sms-gateway/")
 
 
 if __name__ == "__main__":

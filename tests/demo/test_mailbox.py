@@ -73,3 +73,20 @@ def test_demo_data_is_loaded_once(demo_sinks, settings, tmp_path):
     assert get_user_model().objects.filter(username=DEMO_ADMIN[0], is_superuser=True).count() == 1
     assert OutboxMessage.objects.count() == 2  # one welcome email, one SMS; not doubled
     assert len(lines) == 2  # the PKI once, the administrator once
+
+
+def test_mailbox_lists_mail_whose_date_has_no_zone(client, settings, tmp_path):
+    """RFC 5322 "-0000" dates parse naive; they must sort with the others, not crash."""
+    import mailbox
+
+    settings.DEMO_MAILDIR = tmp_path / "maildir"
+    box = mailbox.Maildir(str(settings.DEMO_MAILDIR), create=True)
+    for subject, date in [
+        ("Thư không rõ múi giờ", "Sat, 21 Nov 2026 10:00:00 -0000"),
+        ("Thư giờ Việt Nam", "Sat, 21 Nov 2026 17:30:00 +0700"),
+    ]:
+        box.add(
+            f"From: a@b.vn\nTo: c@d.vn\nSubject: {subject}\nDate: {date}\n\nNội dung\n".encode()
+        )
+    html = client.get(reverse("demo:mailbox")).content.decode()
+    assert html.index("Thư giờ Việt Nam") < html.index("Thư không rõ múi giờ")

@@ -18,8 +18,10 @@ def served_pki(demo_pki: DemoPki, settings, tmp_path) -> DemoPki:
     settings.DEMO_PKI_DIR = tmp_path / "pki"
     copy = demo_dir_copy(demo_pki, settings.DEMO_PKI_DIR)
     demo_pki_module.demo_pki.cache_clear()
+    demo_pki_module.ocsp_responder.cache_clear()
     yield copy
     demo_pki_module.demo_pki.cache_clear()
+    demo_pki_module.ocsp_responder.cache_clear()
 
 
 def test_demo_builds_its_pki_once_and_refreshes_crls(settings, tmp_path):

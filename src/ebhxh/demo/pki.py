@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ebhxh.pki.demo import DemoPki, build_demo_pki, load_if_complete, refresh_demo_crls
+from ebhxh.pki.ocsp import OcspResponder
 
 
 def pki_dir() -> Path:
@@ -26,6 +27,7 @@ def ensure_demo_pki(*, log: Callable[[str], None]) -> DemoPki:
         log(f"Đã tạo hạ tầng chứng thư số trình diễn tại {pki_dir()}")
     pki = refresh_demo_crls(pki_dir())
     demo_pki.cache_clear()
+    ocsp_responder.cache_clear()
     return pki
 
 
@@ -33,3 +35,12 @@ def ensure_demo_pki(*, log: Callable[[str], None]) -> DemoPki:
 def demo_pki() -> DemoPki | None:
     """The demo PKI as the web process sees it (None until `ebhxh demo` has built it)."""
     return load_if_complete(pki_dir())
+
+
+@cache
+def ocsp_responder(ca_slug: str) -> OcspResponder:
+    """One responder per demo CA: loading the CA key from PEM per request would be wasteful."""
+    pki = demo_pki()
+    if pki is None:
+        raise LookupError("no demo PKI")
+    return pki.ocsp_responder(ca_slug)

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ebhxh.demo.pki import demo_pki
+from ebhxh.demo.pki import demo_pki, ocsp_responder
 from ebhxh.pki.demo import DemoPki
 
 MAX_OCSP_REQUEST = 16 * 1024
@@ -60,5 +60,5 @@ def ocsp(request: HttpRequest, ca: str) -> HttpResponse:
     body = request.body[: MAX_OCSP_REQUEST + 1]
     if len(body) > MAX_OCSP_REQUEST:
         return HttpResponse(status=413)
-    answer = pki.ocsp_responder(ca).respond(body)
+    answer = ocsp_responder(ca).respond(body)
     return HttpResponse(answer, content_type="application/ocsp-response")

@@ -47,9 +47,12 @@ def _parse(key: str, raw: bytes) -> ReceivedEmail:
     text_part = msg.get_body(preferencelist=("plain",))
     html_part = msg.get_body(preferencelist=("html",))
     date = msg.get("Date")
+    received_at = parsedate_to_datetime(str(date)) if date else None
+    if received_at is not None and received_at.tzinfo is None:  # "-0000": UTC, zone unknown
+        received_at = received_at.replace(tzinfo=UTC)
     return ReceivedEmail(
         key=key,
-        received_at=parsedate_to_datetime(str(date)) if date else None,
+        received_at=received_at,
         sender=str(msg.get("From", "")),
         to=str(msg.get("To", "")),
         subject=str(msg.get("Subject", "")),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ebhxh.demo import pki_views, views
+from ebhxh.demo.signing_views import sign_with_token
 
 app_name = "demo"
 
@@ -10,4 +11,5 @@ urlpatterns = [
     path("sms-gateway/", views.sms_gateway, name="sms_gateway"),
     path("chung-thu-so/", pki_views.certificates, name="pki"),
     path("chung-thu-so/<slug:slug>.<str:kind>", pki_views.download, name="pki_download"),
+    path("ky-thu-usb-token/", sign_with_token, name="sign_with_token"),
 ]

@@ -42,8 +42,12 @@ class Command(BaseCommand):
         load_all(log=self.stdout.write)
         if options["prepare_only"]:
             return
-        controller = self._start_smtp(options["smtp_port"])
         base = f"http://{options['host']}:{options['port']}"
+        # The children (web, worker, scheduler) deliver through the demo's own sinks, on the
+        # ports this command was given; explicit settings in the environment still win.
+        os.environ.setdefault("EMAIL_URL", f"smtp://127.0.0.1:{options['smtp_port']}")
+        os.environ.setdefault("SMS_GATEWAY_URL", f"{base}/demo/sms-gateway/")
+        controller = self._start_smtp(options["smtp_port"])
         children = {
             "web": [
                 sys.executable,
@@ -119,4 +123,3 @@ class Command(BaseCommand):
             "",
         ]
         self.stdout.write("\n".join(lines))
-        os.environ.setdefault("EBHXH_DEMO_BASE_URL", base)
