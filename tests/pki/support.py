@@ -25,6 +25,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from ebhxh.pki.demo import DemoPki, build_demo_pki, issue_crl
@@ -195,6 +196,13 @@ def resign_crl_with_sha1(
     """The same CRL signed with SHA-1 (see `resign_with_sha1`)."""
     der = crl.public_bytes(serialization.Encoding.DER)
     return x509.load_der_x509_crl(_resign(der, crl.tbs_certlist_bytes, crl.signature, key))
+
+
+def resign_ocsp_response_with_sha1(data: bytes, key: rsa.RSAPrivateKey) -> bytes:
+    """A DER OCSP response signed again with SHA-1 (see `resign_with_sha1`): the algorithm
+    is named outside tbsResponseData, so only it and the signature change."""
+    response = ocsp.load_der_ocsp_response(data)
+    return _resign(data, response.tbs_response_bytes, response.signature, key)
 
 
 class Clock:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.name import _ASN1Type
+from cryptography.x509.oid import NameOID
 
 from ebhxh.pki.demo import DemoPki
 from ebhxh.pki.errors import CertificateError
 from ebhxh.pki.validation import CertificateValidator
-from tests.pki.support import Clock, authority, crl_of
+from tests.pki.support import Authority, Clock, authority, crl_of, issue, shared_key
 
 
 def expensive_work(validator: CertificateValidator) -> tuple[int, int]:
@@ -94,6 +97,96 @@ def test_newer_crl_invalidates_the_entries_that_relied_on_the_old_one(
     assert demo_validator.stats.path_searches == searches + 1
     demo_validator.validate(other)  # issued by VNPT-CA: its entry did not depend on MISA's CRL
     assert demo_validator.stats.path_searches == searches + 1
+
+
+def _printable_crl(
+    ca: Authority,
+    *,
+    number: int,
+    now: datetime,
+    revoked: list[tuple[int, datetime, x509.ReasonFlags]] | None = None,
+) -> x509.CertificateRevocationList:
+    """A CRL of `ca` whose issuer name spells every attribute as PrintableString."""
+    issuer = x509.Name(
+        [
+            x509.NameAttribute(attribute.oid, str(attribute.value), _type=_ASN1Type.PrintableString)
+            for attribute in ca.certificate.subject
+        ]
+    )
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer)
+        .last_update(now - timedelta(minutes=5))
+        .next_update(now + timedelta(days=7))
+        .add_extension(x509.CRLNumber(number), False)
+    )
+    for serial, revoked_at, reason in revoked or []:
+        entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
+        builder = builder.add_revoked_certificate(
+            entry.add_extension(x509.CRLReason(reason), False).build()
+        )
+    return builder.sign(ca.key, hashes.SHA256())
+
+
+def test_newer_crl_spelling_the_issuer_differently_still_invalidates(clock: Clock) -> None:
+    # The certificates name their CA in UTF8String, its CRLs in PrintableString: the same
+    # name (RFC 5280 compares the values), different DER. A newer CRL must still reach the
+    # cached result of a certificate it revokes.
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Encoding Test CA", _type=_ASN1Type.UTF8String),
+        ]
+    )
+    ca = issue(
+        subject,
+        issuer=None,
+        key=shared_key(3),
+        ca=True,
+        not_before=clock() - timedelta(days=30),
+        not_after=clock() + timedelta(days=365),
+    )
+    leaf = issue(
+        "Encoding Test Holder",
+        issuer=ca,
+        key=shared_key(4),
+        not_before=clock() - timedelta(days=1),
+        not_after=clock() + timedelta(days=100),
+    ).certificate
+    first = _printable_crl(ca, number=1, now=clock())
+    assert first.issuer == leaf.issuer
+    assert first.issuer.public_bytes() != leaf.issuer.public_bytes()
+    validator = CertificateValidator([ca.certificate], crls=[first], now=clock)
+    validator.validate(leaf)
+    validator.validate(leaf)
+    assert validator.stats.cache_hits == 1
+    revoking = _printable_crl(
+        ca,
+        number=2,
+        now=clock(),
+        revoked=[(leaf.serial_number, clock() - timedelta(minutes=1), x509.ReasonFlags.superseded)],
+    )
+    assert validator.add_crl(revoking)
+    with pytest.raises(CertificateError) as caught:
+        validator.validate(leaf)  # no clear_cache()
+    assert caught.value.code == "CRT004"
+
+
+def test_unrelated_crl_keeps_the_entry_and_the_next_hit_is_cheap(
+    demo_pki: DemoPki, demo_validator: CertificateValidator, clock: Clock
+) -> None:
+    certificate = demo_pki.certificate("hoa-binh")  # MISA-CA
+    demo_validator.validate(certificate)
+    newer = crl_of(authority(demo_pki, "vnpt-ca"), now=clock(), number=2)
+    assert demo_validator.add_crl(newer)
+    work = expensive_work(demo_validator)
+    demo_validator.validate(certificate)  # epoch moved on: generations compared, entry kept
+    demo_validator.validate(certificate)  # entry refreshed to the current epoch
+    assert expensive_work(demo_validator) == work
+    assert demo_validator.stats.cache_hits == 2
+    assert all(
+        entry.crl_epoch == demo_validator._crl_epoch for entry in demo_validator._cache.values()
+    )
 
 
 def test_newer_crl_without_the_certificate_still_forces_a_fresh_check(

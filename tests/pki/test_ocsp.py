@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -17,6 +18,8 @@ from ebhxh.pki.ocsp import (
     MAX_AGE_WITHOUT_NEXT_UPDATE,
     MAX_RESPONSE_BYTES,
     OcspResponder,
+    OcspUnavailableError,
+    acceptable_signature_algorithm,
     check_response,
     ocsp_urls,
 )
@@ -29,6 +32,7 @@ from tests.pki.support import (
     crl_of,
     issue,
     name,
+    resign_ocsp_response_with_sha1,
     shared_key,
 )
 
@@ -204,6 +208,36 @@ def test_answer_signed_with_a_wrong_key_is_crt005(
     # Names VNPT-CA as the responder but is signed by another key.
     responder.issuer_key = shared_key(7)
     assert code_of(without_vnpt_crl(demo_pki, clock), signer.certificate) == "CRT005"
+
+
+def test_answer_signed_with_sha1_is_crt005(
+    demo_pki: DemoPki,
+    clock: Clock,
+    ocsp_server: OcspServer,
+    responder: OcspResponder,
+    signer: Authority,
+    vnpt: Authority,
+) -> None:
+    request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(signer.certificate, vnpt.certificate, hashes.SHA1())
+        .build()
+    )
+    genuine = responder.respond(request.public_bytes(serialization.Encoding.DER), now=clock())
+    sha1 = resign_ocsp_response_with_sha1(genuine, vnpt.key)
+    assert isinstance(ocsp.load_der_ocsp_response(sha1).signature_hash_algorithm, hashes.SHA1)
+    # The SHA-1 signature itself is genuine: only the hash algorithm is at fault.
+    with pytest.raises(OcspUnavailableError, match="sha1"):
+        check_response(
+            sha1, certificate=signer.certificate, issuer=vnpt.certificate, nonce=None, now=clock()
+        )
+    check_response(
+        genuine, certificate=signer.certificate, issuer=vnpt.certificate, nonce=None, now=clock()
+    )
+    ocsp_server.body = sha1
+    validator = without_vnpt_crl(demo_pki, clock)
+    assert code_of(validator, signer.certificate) == "CRT005"
+    assert validator.stats.ocsp_queries == 1
 
 
 def test_stale_answer_is_crt005(
@@ -506,3 +540,30 @@ def test_answer_without_next_update_is_fresh_for_an_hour(
         clock() - MAX_AGE_WITHOUT_NEXT_UPDATE - CLOCK_SKEW - timedelta(minutes=1)
     )
     assert code_of(without_vnpt_crl(demo_pki, clock), signer.certificate) == "CRT005"
+
+
+@pytest.mark.parametrize(
+    ("key_kind", "algorithm", "accepted"),
+    [
+        ("rsa", hashes.SHA256(), True),
+        ("rsa", hashes.SHA384(), True),
+        ("rsa", hashes.SHA512(), True),
+        ("rsa", hashes.SHA1(), False),
+        ("rsa", hashes.MD5(), False),
+        ("rsa", hashes.SHA224(), False),
+        ("rsa", None, False),
+        ("ec", hashes.SHA256(), True),
+        ("ec", hashes.SHA1(), False),
+        ("ed25519", None, True),
+        ("ed25519", hashes.SHA256(), False),
+    ],
+)
+def test_only_sha2_256_384_512_or_eddsa_sign_an_acceptable_answer(
+    key_kind: str, algorithm: hashes.HashAlgorithm | None, accepted: bool
+) -> None:
+    key = {
+        "rsa": lambda: shared_key(0).public_key(),
+        "ec": lambda: ec.generate_private_key(ec.SECP256R1()).public_key(),
+        "ed25519": lambda: ed25519.Ed25519PrivateKey.generate().public_key(),
+    }[key_kind]()
+    assert acceptable_signature_algorithm(key, algorithm) is accepted

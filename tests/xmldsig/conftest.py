@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pki.support import demo_pki  # noqa: F401 - the session's demo PKI, for CLI tests
+from tests.pki.support import (  # noqa: F401 - the session's demo PKI and its clock
+    clock,
+    demo_pki,
+    pki_now,
+)
 from tests.xmldsig.support import KeySigner, PinnedCertificateChecker, TinyPki
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from base64 import b64decode
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -22,6 +22,7 @@ from ebhxh.xmldsig import (
     assemble_signature,
     prepare_signature,
     sign_xml,
+    signing,
     verify_xml,
 )
 from ebhxh.xmldsig.canonical import canonical_subtree
@@ -62,14 +63,16 @@ def test_round_trip(
     root = etree.fromstring(signed)
     signature = root.find(f"{parent_path}/{{{DS}}}Signature")
     assert signature is not None
+    before = datetime.now(UTC)
     verified = verify_xml(signed, checker=checker, location=location)
     assert verified.signing_time == signing_time
     assert verified.validated.certificate == signer.certificate
     assert verified.received_sha256 == hashlib.sha256(signed).hexdigest()
     assert verified.root.find(f".//{{{DS}}}Signature") is None
     assert verified.root.find(parent_path) is not None
-    expected_at = signing_time if signing_time else checker.calls[0].at
-    assert checker.calls[0].at == expected_at
+    # Validated at the trusted time (here: now), never at the claimed SigningTime.
+    validated_at = checker.calls[0].at
+    assert validated_at is not None and before <= validated_at <= datetime.now(UTC)
 
 
 def test_signed_info_follows_the_profile(signer: KeySigner) -> None:
@@ -163,6 +166,64 @@ def test_assembly_refuses_a_prepared_document_changed_in_between(pki: TinyPki) -
     value = pki.leaf_key.sign(prepared.digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
     with pytest.raises(XmlSignatureError) as caught:
         assemble_signature(tampered, value)
+    assert caught.value.code == "SIG003"
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
+    """Record every call of `signing.<name>` (and still make it)."""
+    calls: list[object] = []
+    real = getattr(signing, name)
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(signing, name, counting)
+    return calls
+
+
+@pytest.mark.parametrize("self_check", [True, False])
+def test_assembling_from_bytes_parses_the_prepared_document_once(
+    pki: TinyPki, monkeypatch: pytest.MonkeyPatch, self_check: bool
+) -> None:
+    prepared = prepare_signature(envelope(), certificate=pki.leaf, location=ENVELOPE)
+    value = pki.leaf_key.sign(prepared.digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+    parses = count_calls(monkeypatch, "parse_xml")
+    inspections = count_calls(monkeypatch, "inspect_signature")
+    signed = assemble_signature(prepared.to_bytes(), value, self_check=self_check)
+    assert parses[0] == prepared.to_bytes()
+    assert parses.count(prepared.to_bytes()) == 1
+    # The self-check is the only other parse: of the assembled output.
+    assert parses[1:] == ([signed] if self_check else [])
+    assert len(inspections) == len(parses)
+
+
+def test_self_check_can_be_skipped_for_documents_built_in_process(
+    pki: TinyPki,
+    signer: KeySigner,
+    checker: PinnedCertificateChecker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifications = count_calls(monkeypatch, "verify_signature")
+    sign_xml(envelope(), signer, location=ENVELOPE, signing_time=SIGNING_TIME)
+    assert len(verifications) == 1  # the default: the assembled output is verified
+    unchecked = sign_xml(
+        envelope(), signer, location=ENVELOPE, signing_time=SIGNING_TIME, self_check=False
+    )
+    assert len(verifications) == 1
+    assert verify_xml(unchecked, checker=checker, location=ENVELOPE).signing_time == SIGNING_TIME
+
+    # What the self-check guards against: a prepared document changed in between is refused
+    # with it (the default), and would go out unnoticed without it.
+    prepared = prepare_signature(envelope(), certificate=pki.leaf, location=ENVELOPE)
+    tampered = prepared.to_bytes().replace(b"<MaThuTuc>600", b"<MaThuTuc>601")
+    value = pki.leaf_key.sign(prepared.digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+    with pytest.raises(XmlSignatureError) as caught:
+        assemble_signature(tampered, value)
+    assert caught.value.code == "SIG003"
+    unnoticed = assemble_signature(tampered, value, self_check=False)
+    with pytest.raises(XmlSignatureError) as caught:
+        verify_xml(unnoticed, checker=checker, location=ENVELOPE)
     assert caught.value.code == "SIG003"
 
 

@@ -97,17 +97,18 @@ def test_returns_only_the_canonical_signed_content(
     assert verified.validated.fingerprint_sha256
 
 
-def test_certificate_is_validated_at_signing_time_else_at_else_now(
+def test_certificate_is_validated_at_the_trusted_time_never_the_claimed_one(
     signed: bytes, signed_with_time: bytes, pki: TinyPki
 ) -> None:
     checker = PinnedCertificateChecker(pki.leaf)
-    verify_xml(signed_with_time, checker=checker, location=ENVELOPE, at=datetime.now(UTC))
-    assert checker.calls[-1].at == SIGNING_TIME
     received = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
+    verified = verify_xml(signed_with_time, checker=checker, location=ENVELOPE, at=received)
+    assert checker.calls[-1].at == received  # not SIGNING_TIME, which the signer chose
+    assert verified.signing_time == SIGNING_TIME  # returned, for information
     verify_xml(signed, checker=checker, location=ENVELOPE, at=received)
     assert checker.calls[-1].at == received
     before = datetime.now(UTC)
-    verify_xml(signed, checker=checker, location=ENVELOPE)
+    verify_xml(signed_with_time, checker=checker, location=ENVELOPE)
     now = checker.calls[-1].at
     assert now is not None and before <= now <= datetime.now(UTC)
     with pytest.raises(ValueError):

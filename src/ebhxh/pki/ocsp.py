@@ -3,7 +3,8 @@
 The validator asks only when it has no current CRL for the certificate's issuer, so a CRL
 outage does not stop dossiers while the responder is up. A response counts only when it is
 signed by the issuer itself or by a responder certificate that the issuer signed for OCSP
-(id-kp-OCSPSigning), names this very certificate, and is fresh. `OcspResponder` is the other
+(id-kp-OCSPSigning) with SHA-256/384/512 (or Ed25519/Ed448), names this very certificate, and
+is fresh. `OcspResponder` is the other
 side, used by the demo's `/pki/<ca>/ocsp` placeholder URLs and by the tests.
 """
 
@@ -31,6 +32,9 @@ CLOCK_SKEW: Final = timedelta(minutes=5)
 # A response without nextUpdate is taken as fresh for this long after its thisUpdate.
 MAX_AGE_WITHOUT_NEXT_UPDATE: Final = timedelta(hours=1)
 MAX_RESPONSE_BYTES: Final = 64 * 1024
+# Hashes a response's signature may use (Ed25519/Ed448 sign without a separate hash); SHA-1
+# and MD5 signatures can be forged by collision, so a response signed with them is no answer.
+ALLOWED_SIGNATURE_HASHES: Final = (hashes.SHA256, hashes.SHA384, hashes.SHA512)
 
 OcspStatusName = Literal["good", "revoked", "unknown"]
 
@@ -104,6 +108,15 @@ def verify_signature(
         raise InvalidSignature("unsupported key or signature algorithm")
 
 
+def acceptable_signature_algorithm(
+    public_key: object, hash_algorithm: hashes.HashAlgorithm | None
+) -> bool:
+    """SHA-256/384/512 with an RSA or EC key, or no separate hash with Ed25519/Ed448."""
+    if isinstance(public_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        return hash_algorithm is None
+    return isinstance(hash_algorithm, ALLOWED_SIGNATURE_HASHES)
+
+
 def _key_hash(certificate: x509.Certificate) -> bytes:
     """SHA-1 of the subjectPublicKey bits, as ResponderID byKey carries it."""
     return x509.SubjectKeyIdentifier.from_public_key(certificate.public_key()).digest
@@ -166,11 +179,19 @@ def check_response(
         raise OcspUnavailableError(f"máy chủ OCSP trả lời {response.response_status.name}")
     signer = _signer_of(response, issuer, now)
     try:
+        hash_algorithm = response.signature_hash_algorithm
+    except UnsupportedAlgorithm as error:
+        raise OcspUnavailableError("phản hồi OCSP ký bằng thuật toán không hỗ trợ") from error
+    public_key = signer.public_key()
+    if not acceptable_signature_algorithm(public_key, hash_algorithm):
+        named = hash_algorithm.name if hash_algorithm is not None else "không có"
+        raise OcspUnavailableError(
+            f"phản hồi OCSP ký với hàm băm không được chấp nhận ({named}); "
+            "chỉ nhận SHA-256, SHA-384, SHA-512 hoặc Ed25519/Ed448"
+        )
+    try:
         verify_signature(
-            signer.public_key(),
-            response.signature,
-            response.tbs_response_bytes,
-            response.signature_hash_algorithm,
+            public_key, response.signature, response.tbs_response_bytes, hash_algorithm
         )
     except (InvalidSignature, UnsupportedAlgorithm) as error:
         raise OcspUnavailableError("chữ ký của phản hồi OCSP không hợp lệ") from error

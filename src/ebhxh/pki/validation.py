@@ -14,10 +14,13 @@ agency's verdict before it submits. Order of checks (the first failure decides t
 
 Successful results are cached per certificate fingerprint together with the versions of the
 CRLs they relied on, so repeat checks of a unit's certificate cost a lookup and a date check.
+The signing time is whatever trusted moment the caller passes (the agency's receipt time),
+never a time the signer claims inside the document.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -140,7 +143,8 @@ class _CacheEntry:
     identity: CertIdentity
     fingerprint: str
     revocations: tuple[_Revocation, ...]  # one per certificate below the anchor, leaf first
-    crl_versions: tuple[tuple[bytes, int], ...]  # (issuer name DER, CRL generation) relied on
+    crl_versions: tuple[tuple[x509.Name, int], ...]  # (issuer name, CRL generation) relied on
+    crl_epoch: int  # the validator's CRL epoch when `crl_versions` were last known current
     current_from: datetime
     current_until: datetime
     # Precomputed so a cache hit is a few comparisons: the window in which every certificate
@@ -254,8 +258,12 @@ class CertificateValidator:
         # Keyed by Name, which compares attribute values, not string encodings: a CA whose
         # CRL spells its name as PrintableString and its certificates as UTF8String still matches.
         self._crls: dict[x509.Name, list[_StoredCrl]] = {}
-        # Keyed by the issuer name's DER: x509.Name hashes and compares in Python, bytes in C.
-        self._crl_generation: dict[bytes, int] = {}
+        # Per issuer, how many newer CRLs arrived; keyed by Name like `_crls`, so a lookup can
+        # never miss because the certificate and the CRL spell the name differently.
+        self._crl_generation: dict[x509.Name, int] = {}
+        # Bumped with every generation: a cache entry made or checked in the current epoch
+        # needs no Name lookups (x509.Name hashes and compares in Python, which is slow).
+        self._crl_epoch = 0
         self._fingerprints: OrderedDict[x509.Certificate, str] = OrderedDict()
         self._crl_signature_ok: dict[tuple[bytes, bytes], bool] = {}
         self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
@@ -315,10 +323,8 @@ class CertificateValidator:
                 self._forget_crl_checks(dropped.fingerprint)
             del held[MAX_CRLS_PER_ISSUER:]
             if newer:  # entries that relied on this issuer's older CRL stop matching
-                generation_key = key.public_bytes()
-                self._crl_generation[generation_key] = (
-                    self._crl_generation.get(generation_key, 0) + 1
-                )
+                self._crl_generation[key] = self._crl_generation.get(key, 0) + 1
+                self._crl_epoch += 1
             return True
 
     def _forget_crl_checks(self, crl_fingerprint: bytes) -> None:
@@ -378,14 +384,16 @@ class CertificateValidator:
     def _cached(self, fingerprint: str, now: datetime) -> _CacheEntry | None:
         with self._lock:
             entry = self._cache.get(fingerprint)
-            usable = (
-                entry is not None
-                and entry.current_from <= now <= entry.current_until
-                and all(
+            usable = entry is not None and entry.current_from <= now <= entry.current_until
+            if usable and entry is not None and entry.crl_epoch != self._crl_epoch:
+                # Some CRL arrived since: still usable if none of this entry's issuers got one.
+                usable = all(
                     self._crl_generation.get(issuer, 0) == generation
                     for issuer, generation in entry.crl_versions
                 )
-            )
+                if usable:
+                    entry = dataclasses.replace(entry, crl_epoch=self._crl_epoch)
+                    self._cache[fingerprint] = entry
             if entry is None or not usable:
                 if entry is not None:
                     del self._cache[fingerprint]
@@ -419,8 +427,9 @@ class CertificateValidator:
         self._check_key_usage(chain[0])
         # Read the CRL generations before the CRLs themselves: a CRL that arrives in between
         # makes `_remember` drop this result instead of caching it under the old version.
-        issuers = list(dict.fromkeys(c.issuer.public_bytes() for c in chain[:-1]))
+        issuers = list(dict.fromkeys(c.issuer for c in chain[:-1]))
         with self._lock:
+            epoch = self._crl_epoch
             versions = tuple((key, self._crl_generation.get(key, 0)) for key in issuers)
         revocations = tuple(
             self._revocation_of(chain[index], chain[index + 1], at, now)
@@ -432,6 +441,7 @@ class CertificateValidator:
             fingerprint=fingerprint,
             revocations=revocations,
             crl_versions=versions,
+            crl_epoch=epoch,
             current_from=max((r.current_from for r in revocations), default=now),
             current_until=min((r.current_until for r in revocations), default=now),
             valid_from=max(c.not_valid_before_utc for c in chain),

@@ -52,6 +52,7 @@ from ebhxh.xmldsig.profile import (
 from ebhxh.xmldsig.structure import (
     MAX_CERTIFICATES,
     SIGNATURE,
+    SignatureParts,
     elements_with_id,
     find_signature,
     inspect_signature,
@@ -78,15 +79,24 @@ class PreparedSignature:
     def from_bytes(cls, data: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> PreparedSignature:
         """Re-read a prepared document (it may have travelled: parse and check it like any
         untrusted input) and recompute the digest from its SignedInfo."""
-        tree = parse_xml(data, limits=limits)
-        parts = inspect_signature(tree, find_signature(tree, None), expect_value=False)
-        check_rsa_key(parts)
-        return cls(
-            document=bytes(data),
-            digest=hashlib.sha256(canonical_subtree(parts.signed_info)).digest(),
-            certificate=parts.certificate,
-            chain=parts.chain,
-        )
+        return _read_prepared(data, limits)[0]
+
+
+def _read_prepared(
+    data: bytes, limits: ParseLimits
+) -> tuple[PreparedSignature, Any, SignatureParts]:
+    """Parse and inspect a prepared document once: the PreparedSignature, and the tree and
+    parts it was read from (for `assemble_signature` to write the value into)."""
+    tree = parse_xml(data, limits=limits)
+    parts = inspect_signature(tree, find_signature(tree, None), expect_value=False)
+    check_rsa_key(parts)
+    prepared = PreparedSignature(
+        document=bytes(data),
+        digest=hashlib.sha256(canonical_subtree(parts.signed_info)).digest(),
+        certificate=parts.certificate,
+        chain=parts.chain,
+    )
+    return prepared, tree, parts
 
 
 def _serialize(tree: Any, original: bytes) -> bytes:
@@ -189,17 +199,22 @@ def assemble_signature(
     signature_value: bytes,
     *,
     limits: ParseLimits = DEFAULT_LIMITS,
+    self_check: bool = True,
 ) -> bytes:
     """Write the signer's RSA PKCS#1 v1.5 value into the prepared document.
 
     The value must verify over `prepared.digest` under the certificate's key (SIG002
-    otherwise); the assembled document is then verified by libxmlsec1 once more, so a
-    document that leaves here verifies (certificate validation aside).
+    otherwise). With `self_check` (the default) the assembled document is then parsed and
+    verified by libxmlsec1 once more, so a document that leaves here verifies (certificate
+    validation aside). `self_check=False` skips that second pass: only for a caller that
+    signs documents it built itself, at volume (the agency's receipts), never for a prepared
+    document that travelled.
     """
-    if not isinstance(prepared, PreparedSignature):
-        prepared = PreparedSignature.from_bytes(prepared, limits=limits)
-    tree = parse_xml(prepared.document, limits=limits)
-    parts = inspect_signature(tree, find_signature(tree, None), expect_value=False)
+    if isinstance(prepared, PreparedSignature):
+        tree = parse_xml(prepared.document, limits=limits)
+        parts = inspect_signature(tree, find_signature(tree, None), expect_value=False)
+    else:  # parsed and inspected once, for the PreparedSignature and for the assembly
+        prepared, tree, parts = _read_prepared(prepared, limits)
     value_xpath = xpath_of(parts.signature_value_element)
     if parts.certificate_der != prepared.certificate.public_bytes(Encoding.DER):
         raise XmlSignatureError(
@@ -226,8 +241,9 @@ def assemble_signature(
     parts.signature_value_element.text = b64encode(signature_value).decode("ascii")
     signed = _serialize(tree, prepared.document)
 
-    check = parse_xml(signed, limits=limits)
-    verify_signature(check, inspect_signature(check, find_signature(check, None)))
+    if self_check:
+        check = parse_xml(signed, limits=limits)
+        verify_signature(check, inspect_signature(check, find_signature(check, None)))
     return signed
 
 
@@ -238,8 +254,10 @@ def sign_xml(
     location: SignatureLocation,
     signing_time: datetime | None = None,
     limits: ParseLimits = DEFAULT_LIMITS,
+    self_check: bool = True,
 ) -> bytes:
-    """Prepare, have `signer` sign the digest, assemble: the one-process path."""
+    """Prepare, have `signer` sign the digest, assemble: the one-process path. `self_check`
+    as for `assemble_signature`."""
     prepared = prepare_signature(
         xml,
         certificate=signer.certificate,
@@ -248,4 +266,6 @@ def sign_xml(
         signing_time=signing_time,
         limits=limits,
     )
-    return assemble_signature(prepared, signer.sign_digest(prepared.digest), limits=limits)
+    return assemble_signature(
+        prepared, signer.sign_digest(prepared.digest), limits=limits, self_check=self_check
+    )

@@ -11,10 +11,12 @@ verifier and by the signer (which re-reads prepared documents with it).
 from __future__ import annotations
 
 import binascii
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -58,6 +60,12 @@ _IGNORED_X509_HINTS = frozenset({ds("X509SubjectName"), ds("X509IssuerSerial")})
 # Signer certificate plus intermediates; real chains have two or three. The cap keeps a
 # document from making the verifier parse thousands of certificates.
 MAX_CERTIFICATES = 8
+# Base64 characters (whitespace aside) of one X509Certificate: real ones are ~2-3 KB, and the
+# cap keeps a document from making the verifier decode and parse megabytes per certificate.
+MAX_CERTIFICATE_BASE64 = 16 * 1024
+# Parsed certificates kept, keyed by the SHA-256 of their DER: a busy gateway sees the same
+# few hundred signers. Filled before any signature is checked, so bounded (oldest out first).
+CERTIFICATE_CACHE_SIZE = 512
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
 # Attributes that name an element for a same-document reference; an XPath over every attribute
 # with the value, filtered by name in Python, is the cheapest way to find them all.
@@ -87,6 +95,7 @@ class SignatureParts:
     certificate_der: bytes  # the signer's certificate (first X509Certificate)
     chain_der: tuple[bytes, ...]  # the other X509Certificate elements, in document order
     certificate_element: Any  # the X509Certificate element of the signer's certificate
+    signing_time_element: Any | None = None  # the SigningTime element, with `signing_time`
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -97,19 +106,48 @@ class SignatureParts:
         return tuple(load_certificate(der) for der in self.chain_der)
 
 
-@lru_cache(maxsize=512)
+_certificate_cache: OrderedDict[bytes, tuple[bytes, x509.Certificate]] = OrderedDict()
+_certificate_cache_lock = threading.Lock()
+
+
+def _cached_certificate(der: bytes) -> tuple[bytes, x509.Certificate]:
+    """(DER, parsed certificate), cached by the DER's SHA-256; ValueError if it does not parse.
+    The DER handed back is the cached object, so later lookups keyed by it hash it once."""
+    key = hashlib.sha256(der).digest()
+    with _certificate_cache_lock:
+        known = _certificate_cache.get(key)
+        if known is not None:
+            _certificate_cache.move_to_end(key)
+            return known
+    entry = (der, x509.load_der_x509_certificate(der))
+    with _certificate_cache_lock:
+        _certificate_cache[key] = entry
+        _certificate_cache.move_to_end(key)
+        while len(_certificate_cache) > CERTIFICATE_CACHE_SIZE:
+            _certificate_cache.popitem(last=False)
+    return entry
+
+
 def load_certificate(der: bytes) -> x509.Certificate:
-    """Parsed certificate, cached by DER: a busy gateway sees the same few hundred signers."""
-    return x509.load_der_x509_certificate(der)
+    """Parsed certificate, cached by the SHA-256 of its DER (bounded)."""
+    return _cached_certificate(der)[1]
 
 
-@lru_cache(maxsize=512)
+class CertificateTooLargeError(ValueError):
+    """An X509Certificate longer than MAX_CERTIFICATE_BASE64 base64 characters."""
+
+
 def _certificate_der(text: str) -> bytes:
-    """DER of an X509Certificate element's text, checked to parse; cached by the text because
-    unwrapping and decoding ~2 KB of base64 is a visible share of a verification."""
-    der = _b64(text)
-    load_certificate(der)
-    return der
+    """DER of an X509Certificate element's text, checked to parse. Whitespace is dropped
+    first, so line-wrapped and unwrapped spellings of one certificate share a cache entry;
+    the length is checked before anything is decoded or cached."""
+    compact = "".join(text.split())
+    if len(compact) > MAX_CERTIFICATE_BASE64:
+        raise CertificateTooLargeError(
+            f"X509Certificate holds {len(compact)} base64 characters, "
+            f"at most {MAX_CERTIFICATE_BASE64} are accepted"
+        )
+    return _cached_certificate(binascii.a2b_base64(compact, strict_mode=True))[0]
 
 
 def elements_with_id(tree: Any, value: str) -> list[Any]:
@@ -391,6 +429,8 @@ def _certificates(key_info: Any) -> tuple[Any, bytes, tuple[bytes, ...]]:
     for child in entries:
         try:
             ders.append(_certificate_der(child.text or ""))
+        except CertificateTooLargeError as error:
+            raise XmlSignatureError("SCH007", str(error), xpath=xpath_of(child)) from None
         except (binascii.Error, ValueError):
             raise XmlSignatureError(
                 "SCH007", "X509Certificate is not a base64 DER certificate", xpath=xpath_of(child)
@@ -446,4 +486,5 @@ def inspect_signature(tree: Any, signature: Any, *, expect_value: bool = True) -
         certificate_der=certificate_der,
         chain_der=chain_der,
         certificate_element=certificate_element,
+        signing_time_element=time_element,
     )

@@ -3,15 +3,16 @@
 Order (docs/xmldsig.md): hardened parse (SCH00x) → one ds:Signature at the profile's location
 (SIG001/SIG005) → strict structure and coverage (SIG005) → algorithm allow-list (SIG004) →
 signed Object and KeyInfo (SIG005/SIG004) → RSA key check (SIG004) → libxmlsec1 (SIG003 /
-SIG002) → signed content re-derived and re-checked against its digest (SIG003) → certificate
-validation by the injected checker (CRT*).
+SIG002) → claimed SigningTime not after the trusted time (SCH007) → signed content re-derived
+and re-checked against its digest (SIG003) → certificate validation by the injected checker at
+the trusted time (CRT*).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -42,7 +43,9 @@ class VerifiedDocument:
 
     content: bytes
     validated: ValidatedCertificate
-    signing_time: datetime | None  # the signed SigningTime, when the signer included one
+    # The signed SigningTime, when the signer included one. Informational only: the signer
+    # chose it, so the certificate was validated at the caller's trusted `at`, never at this.
+    signing_time: datetime | None
     received_sha256: str  # lowercase hex SHA-256 of the bytes as received (for the receipt)
 
     @cached_property
@@ -53,6 +56,8 @@ class VerifiedDocument:
 
 
 MIN_RSA_BITS = 2048
+# How far a claimed SigningTime may lie after the trusted time (the signer's clock may be ahead).
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def check_rsa_key(parts: SignatureParts) -> None:
@@ -64,6 +69,18 @@ def check_rsa_key(parts: SignatureParts) -> None:
             "SIG004",
             f"the certificate's key must be RSA of at least {MIN_RSA_BITS} bits",
             xpath=xpath_of(parts.certificate_element),
+        )
+
+
+def check_signing_time(parts: SignatureParts, at: datetime, clock_skew: timedelta) -> None:
+    """SCH007 when the claimed SigningTime is later than the trusted time `at` plus the
+    tolerated clock skew: a document cannot have been signed after it was received."""
+    if parts.signing_time is not None and parts.signing_time > at + clock_skew:
+        raise XmlSignatureError(
+            "SCH007",
+            f"SigningTime {parts.signing_time.isoformat()} is later than "
+            f"{at.isoformat()} (+{clock_skew})",
+            xpath=xpath_of(parts.signing_time_element),
         )
 
 
@@ -88,26 +105,31 @@ def verify_xml(
     location: SignatureLocation,
     at: datetime | None = None,
     limits: ParseLimits = DEFAULT_LIMITS,
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
 ) -> VerifiedDocument:
     """Verify a document signed with the profile and return what its signature covers.
 
-    The certificate is validated at the signed SigningTime when there is one, else at `at`,
-    else now. Raises XmlSignatureError (SIG*/SCH*) or the checker's CertificateError.
+    `at` is the trusted moment the caller vouches for (the agency's receipt time recorded at
+    intake; default now): the certificate is validated at `at`, never at the SigningTime in
+    the document, which the signer chose and could back-date past an expiry or a revocation.
+    That claimed SigningTime is only returned (`VerifiedDocument.signing_time`), and refused
+    with SCH007 when it is later than `at` + `clock_skew`. Raises XmlSignatureError
+    (SIG*/SCH*) or the checker's CertificateError.
     """
     if at is not None and at.utcoffset() is None:
         raise ValueError("verify_xml: `at` must be an aware datetime")
+    if clock_skew < timedelta(0):
+        raise ValueError("verify_xml: `clock_skew` must not be negative")
+    moment = at if at is not None else datetime.now(UTC)
     tree = parse_xml(xml, limits=limits)
     received_sha256 = hashlib.sha256(xml).hexdigest()
     signature = find_signature(tree, location)
     parts = inspect_signature(tree, signature)
     check_rsa_key(parts)
     verify_signature(tree, parts)
+    check_signing_time(parts, moment, clock_skew)  # before the tree loses its signature
     content = signed_content(tree, parts)
-    validated = checker.validate(
-        parts.certificate,
-        intermediates=parts.chain,
-        at=parts.signing_time or at or datetime.now(UTC),
-    )
+    validated = checker.validate(parts.certificate, intermediates=parts.chain, at=moment)
     return VerifiedDocument(
         content=content,
         validated=validated,
