@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 ARGPARSE_MESSAGES = (
@@ -49,3 +50,11 @@ class VietnameseArgumentParser(argparse.ArgumentParser):
             message = message.replace(english, vietnamese)
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: lỗi: {message}\n")
+
+    def parse_or_status(self, argv: Sequence[str]) -> argparse.Namespace | int:
+        """The parsed arguments, or the exit status argparse already printed its reason for
+        (2 for wrong usage, 0 after --help), for `run()` functions that return a status."""
+        try:
+            return self.parse_args(list(argv))
+        except SystemExit as stop:
+            return stop.code if isinstance(stop.code, int) else 2

@@ -155,3 +155,15 @@ def test_wrong_pin_is_explained(demo_pki, files, token_with_demo_key, capsys):
     args = ["sign", "--pkcs11-module", module, "--token", token_with_demo_key, "--pin", "000000"]
     assert run([*args, str(files / "hoso.xml"), str(files / "signed.xml")]) == 1
     assert "TOKEN_PIN_INCORRECT" in capsys.readouterr().err
+
+
+def test_missing_p12_and_unwritable_output_are_explained(demo_pki, files, capsys):
+    args = ["sign", "--p12", str(files / "absent.p12"), "--password", "x"]
+    assert run([*args, str(files / "hoso.xml"), str(files / "o.xml")]) == 2
+    assert "Không đọc được tệp" in capsys.readouterr().err
+    entity = demo_pki.entity("hoa-binh")
+    p12 = str(demo_pki.path(entity.files.pkcs12))
+    target = files / "no-such-dir" / "o.xml"
+    sign = ["sign", "--p12", p12, "--password", entity.p12_password]
+    assert run([*sign, str(files / "hoso.xml"), str(target)]) == 2
+    assert "Không ghi được tệp" in capsys.readouterr().err

@@ -141,7 +141,7 @@ def _gender(text: str) -> Gender:
         raise argparse.ArgumentTypeError(error.message) from error
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> _Parser:
     parser = _Parser(
         prog="ebhxh check",
         description=(
@@ -187,10 +187,9 @@ def _add_json(command: argparse.ArgumentParser) -> None:
 
 def run(argv: Sequence[str]) -> int:
     """Entry point for `ebhxh check`; returns the exit status instead of exiting."""
-    try:
-        args = _build_parser().parse_args(list(argv))
-    except SystemExit as stop:
-        return stop.code if isinstance(stop.code, int) else 0
+    args = _build_parser().parse_or_status(argv)
+    if isinstance(args, int):
+        return args
     if args.kind == "employees":
         return _run_employees(args.file, as_json=args.json)
     return _run_identifier(args)

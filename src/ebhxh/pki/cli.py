@@ -8,7 +8,6 @@ cannot be written, 2 wrong usage.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ ROLE_LABELS = {
 }
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> _Parser:
     parser = _Parser(prog="ebhxh pki", description="Công cụ chứng thư số của ebhxh.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
     demo = commands.add_parser(
@@ -85,10 +84,9 @@ def print_summary(pki: DemoPki, *, created: bool, out: TextIO) -> None:
 def run(argv: Sequence[str], *, out: TextIO | None = None) -> int:
     """Entry point for `ebhxh pki ARGS`."""
     stream = out if out is not None else sys.stdout
-    try:
-        args = _build_parser().parse_args(list(argv))
-    except SystemExit as stop:
-        return stop.code if isinstance(stop.code, int) else 2
+    args = _build_parser().parse_or_status(argv)
+    if isinstance(args, int):
+        return args
     existed = not args.force and load_if_complete(args.out) is not None
     try:
         pki = build_demo_pki(args.out, force=args.force)

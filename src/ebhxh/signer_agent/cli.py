@@ -38,7 +38,7 @@ def _port(value: str) -> int:
     return port
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> VietnameseArgumentParser:
     parser = VietnameseArgumentParser(
         prog="ebhxh signer-agent",
         description=(
@@ -71,10 +71,9 @@ def run(argv: Sequence[str], *, out: TextIO | None = None) -> int:
     """Run `ebhxh signer-agent <argv>` until Ctrl+C; returns the exit status."""
     stream = sys.stdout if out is None else out
     parser = _build_parser()
-    try:
-        args = parser.parse_args(list(argv))
-    except SystemExit as stop:  # usage error (2) or --help (0), already printed
-        return stop.code if isinstance(stop.code, int) else 2
+    args = parser.parse_or_status(argv)
+    if isinstance(args, int):
+        return args
 
     def show_code(origin: str, code: str) -> None:
         print(

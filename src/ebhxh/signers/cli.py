@@ -39,7 +39,7 @@ class _UsageError(Exception):
     """Wrong arguments; argparse would otherwise exit the whole process."""
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> _Parser:
     parser = _Parser(
         prog="ebhxh token",
         description="USB Token (PKCS#11) và chứng thư số dùng để ký hồ sơ BHXH điện tử.",
@@ -85,10 +85,9 @@ def run(argv: Sequence[str]) -> int:
     """Run `ebhxh token <argv>`; returns the exit status instead of exiting."""
     parser = _build_parser()
     try:
-        try:
-            args = parser.parse_args(list(argv))
-        except SystemExit as stop:  # usage error (2) or --help (0), already printed
-            return stop.code if isinstance(stop.code, int) else 2
+        args = parser.parse_or_status(argv)
+        if isinstance(args, int):
+            return args
         if args.command is None:
             raise _UsageError("Thiếu lệnh: dùng init, load hoặc list.")
     except _UsageError as exc:

@@ -37,7 +37,7 @@ class _UsageError(Exception):
     pass
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> _Parser:
     parser = _Parser(prog="ebhxh xml", description="Ký số và kiểm tra chữ ký XML (XMLDSig).")
     sub = parser.add_subparsers(dest="action", required=True, parser_class=_Parser)
 
@@ -88,10 +88,9 @@ def _location(args: argparse.Namespace) -> SignatureLocation:
 
 def run(argv: Sequence[str]) -> int:
     try:
-        try:
-            args = _parser().parse_args(list(argv))
-        except SystemExit as stop:  # usage error (2) or --help (0), already printed
-            return stop.code if isinstance(stop.code, int) else 2
+        args = _parser().parse_or_status(argv)
+        if isinstance(args, int):
+            return args
         if args.action == "sign":
             return _sign(args)
         return _verify(args)
@@ -117,7 +116,7 @@ def _signer(args: argparse.Namespace) -> DigestSigner:
         password = read_secret(
             args.password, P12_PASSWORD_ENV, "Mật khẩu tệp .p12: ", allow_empty=True
         )
-        return Pkcs12Signer.from_file(args.p12, password)
+        return Pkcs12Signer.from_bytes(_read(args.p12), password)
     pin = read_secret(args.pin, PIN_ENV, "Mã PIN của USB Token: ")
     return Pkcs11Signer.open(
         args.pkcs11_module,
@@ -145,7 +144,10 @@ def _sign(args: argparse.Namespace) -> int:
     except RejectionError as exc:
         print(_rejection_text(exc), file=sys.stderr)
         return 1
-    args.output.write_bytes(signed)
+    try:
+        args.output.write_bytes(signed)
+    except OSError as exc:
+        raise _UsageError(f"Không ghi được tệp {args.output}: {exc.strerror or exc}") from exc
     subject = signer.certificate.subject.rfc4514_string()
     print(f"Đã ký {args.input} → {args.output}\n  Người ký: {subject}")
     return 0
