@@ -25,7 +25,9 @@ def test_modules_import_only_the_standard_library_openpyxl_and_themselves() -> N
             for name in names:
                 top = name.split(".")[0]
                 if top == "ebhxh":
-                    assert name.startswith(("ebhxh.identifiers", "ebhxh.cliparse")), (
+                    assert name.startswith(
+                        ("ebhxh.identifiers", "ebhxh.cliparse", "ebhxh.vntime")
+                    ), (
                         module.name,
                         name,
                     )

@@ -12,7 +12,13 @@ from ebhxh.pki.demo import DemoPki
 
 PACKAGE = Path(ebhxh.pki.__file__).parent
 ALLOWED_THIRD_PARTY = {"cryptography", "httpx"}
-ALLOWED_EBHXH = ("ebhxh.pki", "ebhxh.identifiers", "ebhxh.reference.rejections", "ebhxh.cliparse")
+ALLOWED_EBHXH = (
+    "ebhxh.pki",
+    "ebhxh.identifiers",
+    "ebhxh.reference.rejections",
+    "ebhxh.cliparse",
+    "ebhxh.vntime",
+)
 
 
 def test_modules_import_only_allowed_packages() -> None:

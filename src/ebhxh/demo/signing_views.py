@@ -14,7 +14,6 @@ import binascii
 import json
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from django.conf import settings
@@ -26,6 +25,7 @@ from lxml import etree
 from ebhxh.demo.pki import demo_pki
 from ebhxh.pki.errors import RejectionError
 from ebhxh.pki.identity import identity_of
+from ebhxh.vntime import VIETNAM_TZ
 from ebhxh.xmldsig import (
     ENVELOPE,
     PreparedSignature,
@@ -38,7 +38,6 @@ DEFAULT_AGENT_URL = "http://127.0.0.1:8765"
 SESSION_KEY = "demo_sign_with_token"
 MAX_BODY = 64 * 1024
 MAX_CHAIN = 7
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 PROCEDURE = "600"  # Mẫu TK3-TS: đăng ký tham gia BHXH, BHYT (the demo's sample dossier)
 
 
@@ -93,7 +92,7 @@ def _prepare(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
         chain = tuple(_certificate(value) for value in chain_values)
     except (ValueError, binascii.Error):
         return _error("CERTIFICATE_INVALID", "Chứng thư số gửi lên không đọc được.")
-    now = datetime.now(VIETNAM).replace(microsecond=0)
+    now = datetime.now(VIETNAM_TZ).replace(microsecond=0)
     try:
         prepared = prepare_signature(
             sample_hoso(certificate, now),
@@ -167,7 +166,7 @@ def _complete(request: HttpRequest, data: dict[str, Any]) -> JsonResponse:
             "organization": identity.organization,
             "tax_code": identity.tax_code,
             "citizen_id": identity.citizen_id,
-            "signing_time": signing_time.astimezone(VIETNAM).strftime("%H:%M:%S %d/%m/%Y")
+            "signing_time": signing_time.astimezone(VIETNAM_TZ).strftime("%H:%M:%S %d/%m/%Y")
             if signing_time
             else None,
             "fingerprint_sha256": verified.validated.fingerprint_sha256,

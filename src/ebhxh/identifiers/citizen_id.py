@@ -9,18 +9,17 @@ would let through. The last six digits are a serial with no check digit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Final
 
 from ebhxh.identifiers.errors import IdentifierError
 from ebhxh.identifiers.gender import GENDER_LABELS, Gender, parse_gender
 from ebhxh.identifiers.provinces import BIRTH_PROVINCES
 from ebhxh.identifiers.text import DIGITS, first_char_outside, format_vn_date, show_char
+from ebhxh.vntime import today_in_vietnam
 
 LENGTH: Final = 12
 LEGACY_CMND_LENGTH: Final = 9
-# Vietnam has kept UTC+7 without daylight saving since 1975; no tz database needed.
-VIETNAM_TZ: Final = timezone(timedelta(hours=7), "ICT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +46,6 @@ def century_digit(birth_year: int, gender: Gender) -> int:
     if not 1900 <= birth_year <= 2399:
         raise ValueError(f"CCCD numbers encode birth years 1900-2399, not {birth_year}")
     return (birth_year - 1900) // 100 * 2 + (1 if gender == "female" else 0)
-
-
-def today_in_vietnam() -> date:
-    return datetime.now(VIETNAM_TZ).date()
 
 
 def parse_citizen_id(

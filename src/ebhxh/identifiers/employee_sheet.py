@@ -27,7 +27,6 @@ from ebhxh.identifiers.citizen_id import (
     CitizenId,
     citizen_id_mismatches,
     parse_citizen_id,
-    today_in_vietnam,
 )
 from ebhxh.identifiers.errors import IdentifierError
 from ebhxh.identifiers.gender import Gender, parse_gender
@@ -35,6 +34,7 @@ from ebhxh.identifiers.insurance_number import LENGTH as INSURANCE_NUMBER_LENGTH
 from ebhxh.identifiers.insurance_number import InsuranceNumber, parse_insurance_number
 from ebhxh.identifiers.phone import PhoneNumber, parse_phone
 from ebhxh.identifiers.text import fold, format_vn_date
+from ebhxh.vntime import today_in_vietnam
 
 NATIONAL_PHONE_LENGTH: Final = 10
 EXCEL_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})

@@ -25,7 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Final
 
 import httpx
@@ -46,6 +46,7 @@ from ebhxh.pki.errors import CertificateError
 from ebhxh.pki.identity import identity_of, require_citizen_id, require_tax_code, uid_values
 from ebhxh.pki.loading import PathLike, fingerprint_sha256, load_certificates, load_crls
 from ebhxh.pki.types import CertIdentity, ValidatedCertificate
+from ebhxh.vntime import VIETNAM_TZ
 
 __all__ = [
     "CertificateValidator",
@@ -66,7 +67,6 @@ MAX_CRLS_PER_ISSUER: Final = 4
 COMPROMISE_REASONS: Final = frozenset(
     {x509.ReasonFlags.key_compromise, x509.ReasonFlags.ca_compromise}
 )
-_VIETNAM_TIME: Final = timezone(timedelta(hours=7))
 
 
 def _utc_now() -> datetime:
@@ -74,7 +74,7 @@ def _utc_now() -> datetime:
 
 
 def _show_time(moment: datetime) -> str:
-    return moment.astimezone(_VIETNAM_TIME).strftime("%d/%m/%Y %H:%M:%S (giờ Việt Nam)")
+    return moment.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M:%S (giờ Việt Nam)")
 
 
 def _name_of(certificate: x509.Certificate) -> str:

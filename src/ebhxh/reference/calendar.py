@@ -17,10 +17,9 @@ import enum
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -32,8 +31,8 @@ from ebhxh.reference.datafiles import (
     read_json_object,
 )
 from ebhxh.reference.errors import CalendarRangeError, ReferenceDataError
+from ebhxh.vntime import VIETNAM_TZ, vietnam_date  # noqa: F401 - part of this module's API
 
-VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # holidays.VN applies the observed-day rules from 1995; it has no data after its end year.
 FIRST_YEAR = 1995
 LAST_YEAR: int = holidays.VN.end_year
@@ -175,13 +174,6 @@ class WorkingCalendar:
         Friday 13/02/2026 with 3 working days (Tết 16-20/02) is due Wednesday 25/02/2026.
         """
         return self.add_working_days(self.working_day_on_or_after(received_on), working_days)
-
-
-def vietnam_date(moment: datetime) -> date:
-    """The calendar date in Vietnam at an aware `moment`; naive datetimes are refused."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("vietnam_date needs an aware datetime")
-    return moment.astimezone(VIETNAM_TZ).date()
 
 
 def adjustments_path() -> Path:

@@ -14,6 +14,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
+from ebhxh.pki.loading import fingerprint_sha256
 from ebhxh.signers.errors import SignerError, SignerErrorCode
 
 __all__ = [
@@ -58,11 +59,6 @@ def subject_summary(name: x509.Name) -> str:
             text = value if isinstance(value, str) else value.decode("utf-8", "replace")
             parts.append(f"{short}={text}")
     return ", ".join(parts) if parts else name.rfc4514_string()
-
-
-def fingerprint_sha256(certificate: x509.Certificate) -> str:
-    """Lowercase hex SHA-256 of the DER certificate, as `ebhxh.pki` reports it."""
-    return certificate.fingerprint(hashes.SHA256()).hex()
 
 
 def fingerprint_sha1(certificate: x509.Certificate) -> str:

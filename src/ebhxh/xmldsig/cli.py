@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ebhxh.cliparse import VietnameseArgumentParser as _Parser
 from ebhxh.pki.errors import RejectionError
@@ -24,11 +23,11 @@ from ebhxh.signers.pkcs11 import Pkcs11Signer
 from ebhxh.signers.ports import DigestSigner
 from ebhxh.signers.secrets import MissingSecret, read_secret
 from ebhxh.signers.software import Pkcs12Signer
+from ebhxh.vntime import VIETNAM_TZ
 from ebhxh.xmldsig.profile import ENVELOPE, FORM, SignatureLocation
 from ebhxh.xmldsig.signing import sign_xml
 from ebhxh.xmldsig.verification import VerifiedDocument, verify_xml
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 PIN_ENV = "EBHXH_TOKEN_PIN"
 P12_PASSWORD_ENV = "EBHXH_P12_PASSWORD"  # noqa: S105 - the variable name, not a password
 
@@ -132,7 +131,7 @@ def _sign(args: argparse.Namespace) -> int:
     try:
         signer = _signer(args)
         try:
-            signing_time = None if args.no_signing_time else datetime.now(VIETNAM)
+            signing_time = None if args.no_signing_time else datetime.now(VIETNAM_TZ)
             signed = sign_xml(document, signer, location=_location(args), signing_time=signing_time)
         finally:
             close = getattr(signer, "close", None)
@@ -220,7 +219,7 @@ def _verified_text(verified: VerifiedDocument) -> str:
         lines.append(f"  Số định danh cá nhân: {identity.citizen_id}")
     if verified.signing_time:
         lines.append(
-            f"  Thời điểm ký: {verified.signing_time.astimezone(VIETNAM):%H:%M:%S %d/%m/%Y}"
+            f"  Thời điểm ký: {verified.signing_time.astimezone(VIETNAM_TZ):%H:%M:%S %d/%m/%Y}"
         )
     else:
         lines.append("  Thời điểm ký: không ghi trong chữ ký (đã kiểm tra tại thời điểm hiện tại)")
