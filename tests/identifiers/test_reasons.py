@@ -20,7 +20,11 @@ from ebhxh.identifiers import (
     parse_tax_code,
     parse_unit_code,
 )
-from ebhxh.identifiers.employee_sheet import check_employee_file, check_employee_rows
+from ebhxh.identifiers.employee_sheet import (
+    MAX_EMPLOYEE_ROWS,
+    check_employee_file,
+    check_employee_rows,
+)
 from tests.identifiers.sheets import FULL_HEADER, HEADER
 
 TODAY = date(2025, 7, 1)
@@ -102,6 +106,10 @@ EXAMPLES: dict[str, Callable[[Path], set[str]]] = {
     "SHEET_FILE_TYPE": file_with("a.xls", b"\xd0\xcf\x11\xe0"),
     "SHEET_FILE_UNREADABLE": file_with("a.xlsx", b"not a zip"),
     "SHEET_CSV_ENCODING": file_with("a.csv", "Họ".encode("utf-16")),
+    "SHEET_TOO_MANY_ROWS": file_with(
+        "big.csv",
+        ("Họ và tên,Ngày sinh\n" + "Nguyễn Văn A,01/02/1990\n" * (MAX_EMPLOYEE_ROWS + 1)).encode(),
+    ),
     "SHEET_NO_HEADER": lambda _: {i.code for i in check_employee_rows([], today=TODAY).issues},
     "SHEET_MISSING_COLUMN": lambda _: sheet(GOOD[:3], header=HEADER[:3]),
     "SHEET_DUPLICATE_COLUMN": lambda _: sheet(GOOD, header=(*FULL_HEADER[:7], "Điện thoại")),

@@ -39,3 +39,19 @@ def test_missing_file_and_wrong_type_are_explained(client):
 def test_oversized_file_is_refused(client):
     html = upload(client, b"a" * (MAX_SHEET_BYTES + 1))
     assert "Tệp lớn hơn 5 MB" in html
+
+
+def test_a_sheet_over_the_row_limit_is_refused_with_advice(client):
+    from ebhxh.identifiers.employee_sheet import MAX_EMPLOYEE_ROWS
+
+    rows = "Nguyễn Văn A,01/02/1990,Nam,001090012345,0123456789\n" * (MAX_EMPLOYEE_ROWS + 1)
+    html = upload(client, (HEADER + rows).encode())
+    assert "SHEET_TOO_MANY_ROWS" in html and "Tách danh sách" in html
+
+
+def test_only_the_first_issues_are_listed(client, monkeypatch):
+    monkeypatch.setattr("ebhxh.ivan.views.MAX_ISSUES_SHOWN", 2)
+    rows = "".join(f",01/02/1990,Nam,00109001234{i},012345678{i}\n" for i in range(5))
+    html = upload(client, (HEADER + rows).encode())
+    assert html.count("SHEET_NAME_EMPTY") == 2
+    assert "và 3 lỗi khác" in html

@@ -39,6 +39,9 @@ from ebhxh.vntime import today_in_vietnam
 NATIONAL_PHONE_LENGTH: Final = 10
 EXCEL_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES: Final = frozenset({".csv"})
+# A báo tăng sheet of a large unit has a few thousand rows; a zipped .xlsx of 5 MB can hold
+# hundreds of thousands, which would tie up a web process for minutes. Reading stops here.
+MAX_EMPLOYEE_ROWS: Final = 5000
 
 Source = str | os.PathLike[str] | BinaryIO
 T = TypeVar("T")
@@ -212,7 +215,7 @@ def _read_xlsx(data: bytes, name: str) -> list[tuple[object, ...]]:
         sheet = workbook.worksheets[0]
         # Files written by other tools often declare wrong dimensions; read what is there.
         sheet.reset_dimensions()
-        return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        return _bounded(sheet.iter_rows(values_only=True), name)
     finally:
         workbook.close()
 
@@ -226,11 +229,23 @@ def _read_csv(data: bytes, name: str) -> list[tuple[object, ...]]:
     # Excel writes ';' instead of ',' where the decimal separator is a comma.
     delimiter = max(",;\t", key=first_line.count)
     try:
-        return [
-            tuple(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        ]
+        return _bounded(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), name)
     except csv.Error as error:
         raise IdentifierError.of("SHEET_FILE_UNREADABLE", file=name, reason=str(error)) from error
+
+
+def _bounded(rows: Iterable[Sequence[object]], name: str) -> list[tuple[object, ...]]:
+    """The rows, header included, refusing a sheet with more than MAX_EMPLOYEE_ROWS
+    non-blank employee rows before it is read any further."""
+    kept: list[tuple[object, ...]] = []
+    filled = 0
+    for row in rows:
+        kept.append(tuple(row))
+        if any(not _is_blank(cell) for cell in row):
+            filled += 1
+            if filled > MAX_EMPLOYEE_ROWS + 1:  # the header is the first filled row
+                raise IdentifierError.of("SHEET_TOO_MANY_ROWS", file=name, limit=MAX_EMPLOYEE_ROWS)
+    return kept
 
 
 def check_employee_rows(

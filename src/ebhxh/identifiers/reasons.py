@@ -255,6 +255,12 @@ REASONS: Final[Mapping[str, Reason]] = MappingProxyType(
             "File {file} is not UTF-8 text, so Vietnamese would be garbled. In Excel choose "
             "Save As → CSV UTF-8 (.csv) and check again.",
         ),
+        "SHEET_TOO_MANY_ROWS": Reason(
+            "Tệp {file} có hơn {limit} dòng lao động. Tách danh sách thành nhiều tệp, mỗi tệp "
+            "tối đa {limit} dòng, rồi kiểm tra lần lượt.",
+            "File {file} has more than {limit} employee rows. Split the list into several "
+            "files of at most {limit} rows and check them one by one.",
+        ),
         "SHEET_NO_HEADER": Reason(
             "Bảng không có dòng tiêu đề: dòng 1 phải ghi tên các cột (Họ và tên, Ngày sinh, "
             "Giới tính, Số CCCD, Mã số BHXH), dữ liệu bắt đầu từ dòng 2.",

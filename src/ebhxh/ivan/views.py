@@ -8,6 +8,9 @@ from django.shortcuts import render
 from ebhxh.identifiers.employee_sheet import check_employee_file
 from ebhxh.ivan.forms import EmployeeSheetForm
 
+# Enough to fix a sheet in one pass; thousands of rows of errors help nobody on one page.
+MAX_ISSUES_SHOWN = 500
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "ivan/home.html")
@@ -23,4 +26,7 @@ def check_employees(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         upload = form.cleaned_data["sheet"]
         report = check_employee_file(upload, filename=upload.name)
-    return render(request, "ivan/check_employees.html", {"form": form, "report": report})
+    shown = report.issues[:MAX_ISSUES_SHOWN] if report else ()
+    hidden = len(report.issues) - len(shown) if report else 0
+    context = {"form": form, "report": report, "issues": shown, "hidden": hidden}
+    return render(request, "ivan/check_employees.html", context)
