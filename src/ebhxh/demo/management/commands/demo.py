@@ -21,6 +21,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ebhxh.demo.data import DEMO_ADMIN, load_all
+from ebhxh.demo.pki import demo_pki
+from ebhxh.demo.token import TOKEN_LABEL, TOKEN_PIN, ensure_demo_token
+
+AGENT_PORT = 8765
 
 
 class Command(BaseCommand):
@@ -40,6 +44,8 @@ class Command(BaseCommand):
         self.stdout.write("Đang chuẩn bị cơ sở dữ liệu…")
         call_command("migrate", interactive=False, verbosity=0)
         load_all(log=self.stdout.write)
+        pki = demo_pki()
+        token_config = ensure_demo_token(pki, log=self.stdout.write) if pki else None
         if options["prepare_only"]:
             return
         base = f"http://{options['host']}:{options['port']}"
@@ -61,8 +67,15 @@ class Command(BaseCommand):
             "worker": [sys.executable, "-m", "ebhxh", "worker", "--interval", "0.5"],
             "scheduler": [sys.executable, "-m", "ebhxh", "scheduler"],
         }
+        if token_config is not None:
+            # The helper a unit runs on its PC, here beside the demo with the demo token.
+            children["signer-agent"] = [
+                sys.executable, "-m", "ebhxh", "signer-agent", "--port", str(AGENT_PORT),
+                "--allow-origin", f"http://127.0.0.1:{options['port']}",
+                "--allow-origin", f"http://localhost:{options['port']}",
+            ]  # fmt: skip
         procs = {name: subprocess.Popen(cmd) for name, cmd in children.items()}  # noqa: S603
-        self._banner(base)
+        self._banner(base, with_token=token_config is not None)
         stopping = False
 
         def stop(signum: int, frame: FrameType | None) -> None:
@@ -106,7 +119,7 @@ class Command(BaseCommand):
         controller.start()
         return controller
 
-    def _banner(self, base: str) -> None:
+    def _banner(self, base: str, *, with_token: bool) -> None:
         user, password = DEMO_ADMIN
         lines = [
             "",
@@ -118,7 +131,17 @@ class Command(BaseCommand):
             f"  Cán bộ BHXH           {base}/officer/",
             f"  Hộp thư trình diễn    {base}/demo/mailbox/",
             f"  Quản trị              {base}/admin/  ({user} / {password})",
+            f"  Chứng thư số demo     {base}/demo/chung-thu-so/",
             f"  Dữ liệu               {settings.VAR_DIR}",
+            *(
+                [
+                    f"  Ký bằng USB Token     {base}/demo/ky-thu-usb-token/",
+                    f"    token {TOKEN_LABEL}, PIN {TOKEN_PIN}; ứng dụng ký số tại "
+                    f"http://127.0.0.1:{AGENT_PORT}, mã ghép nối hiện ở cửa sổ này",
+                ]
+                if with_token
+                else []
+            ),
             "Nhấn Ctrl+C để dừng.",
             "",
         ]
