@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +22,7 @@ from ebhxh.identifiers.gender import GENDER_LABELS, Gender, parse_gender
 from ebhxh.identifiers.insurance_number import InsuranceNumber, parse_insurance_number
 from ebhxh.identifiers.phone import PhoneNumber, parse_phone
 from ebhxh.identifiers.tax_code import TaxCode, parse_tax_code
+from ebhxh.identifiers.text import parse_vn_date
 from ebhxh.identifiers.unit_code import UnitCode, parse_unit_code
 
 Facts = list[tuple[str, str]]
@@ -34,6 +34,8 @@ class _Kind:
     label: str
     help: str
     describe: Callable[[Any], tuple[str, Facts, Details]]
+    # value and the parsed options (only CCCD reads --birth-date and --gender)
+    parse: Callable[[str, argparse.Namespace], object]
 
 
 def _describe_tax_code(code: TaxCode) -> tuple[str, Facts, Details]:
@@ -109,29 +111,43 @@ KINDS: dict[str, _Kind] = {
         "Mã số thuế",
         "kiểm tra mã số thuế (10 chữ số, hoặc 0123456789-001 với đơn vị phụ thuộc)",
         _describe_tax_code,
+        lambda value, _: parse_tax_code(value),
     ),
-    "cccd": _Kind("Số CCCD", "kiểm tra số căn cước công dân (12 chữ số)", _describe_citizen_id),
-    "bhxh": _Kind("Mã số BHXH", "kiểm tra mã số BHXH (10 chữ số)", _describe_insurance_number),
+    "cccd": _Kind(
+        "Số CCCD",
+        "kiểm tra số căn cước công dân (12 chữ số)",
+        _describe_citizen_id,
+        lambda value, args: parse_citizen_id(value, birth_date=args.birth_date, gender=args.gender),
+    ),
+    "bhxh": _Kind(
+        "Mã số BHXH",
+        "kiểm tra mã số BHXH (10 chữ số)",
+        _describe_insurance_number,
+        lambda value, _: parse_insurance_number(value),
+    ),
     "unit-code": _Kind(
         "Mã đơn vị",
         "kiểm tra mã đơn vị do cơ quan BHXH cấp (TZH490L hoặc 0123456789DNA03)",
         _describe_unit_code,
+        lambda value, _: parse_unit_code(value),
     ),
-    "phone": _Kind("Số điện thoại", "kiểm tra số điện thoại di động Việt Nam", _describe_phone),
+    "phone": _Kind(
+        "Số điện thoại",
+        "kiểm tra số điện thoại di động Việt Nam",
+        _describe_phone,
+        lambda value, _: parse_phone(value),
+    ),
 }
 
 
 # argparse's own messages are English; these are the ones a user can trigger here.
 def _birth_date(text: str) -> date:
-    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
-    try:
-        if match:
-            return date(int(match[3]), int(match[2]), int(match[1]))
-    except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(
-        f"ngày sinh '{text}' không hợp lệ: ghi ngày có thật dạng dd/mm/yyyy, ví dụ 31/01/1990"
-    )
+    parsed = parse_vn_date(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(
+            f"ngày sinh '{text}' không hợp lệ: ghi ngày có thật dạng dd/mm/yyyy, ví dụ 31/01/1990"
+        )
+    return parsed
 
 
 def _gender(text: str) -> Gender:
@@ -237,16 +253,7 @@ def _run_identifier(args: argparse.Namespace) -> int:
 
 
 def _parse(args: argparse.Namespace) -> object:
-    value: str = args.value
-    if args.kind == "mst":
-        return parse_tax_code(value)
-    if args.kind == "cccd":
-        return parse_citizen_id(value, birth_date=args.birth_date, gender=args.gender)
-    if args.kind == "bhxh":
-        return parse_insurance_number(value)
-    if args.kind == "unit-code":
-        return parse_unit_code(value)
-    return parse_phone(value)
+    return KINDS[args.kind].parse(args.value, args)
 
 
 def _run_employees(file: str, *, as_json: bool) -> int:

@@ -33,7 +33,7 @@ from ebhxh.identifiers.gender import Gender, parse_gender
 from ebhxh.identifiers.insurance_number import LENGTH as INSURANCE_NUMBER_LENGTH
 from ebhxh.identifiers.insurance_number import InsuranceNumber, parse_insurance_number
 from ebhxh.identifiers.phone import PhoneNumber, parse_phone
-from ebhxh.identifiers.text import fold, format_vn_date
+from ebhxh.identifiers.text import fold, format_vn_date, parse_vn_date
 from ebhxh.vntime import today_in_vietnam
 
 NATIONAL_PHONE_LENGTH: Final = 10
@@ -454,10 +454,6 @@ def _identifier_text(cell: object, length: int, parse: Callable[[str], object]) 
     return text
 
 
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
 def _parse_birth_date(cell: object, today: date) -> date:
     if _is_blank(cell):
         raise IdentifierError.of("SHEET_BIRTH_DATE_EMPTY")
@@ -473,16 +469,10 @@ def _parse_birth_date(cell: object, today: date) -> date:
 
 
 def _date_from_text(text: str) -> date:
-    day_first = _DMY.fullmatch(text)
-    iso = _ISO.fullmatch(text)
-    try:
-        if day_first:
-            return date(int(day_first[3]), int(day_first[2]), int(day_first[1]))
-        if iso:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-    except ValueError:
-        pass
-    raise IdentifierError.of("SHEET_BIRTH_DATE_INVALID", value=text)
+    parsed = parse_vn_date(text, allow_iso=True)
+    if parsed is None:
+        raise IdentifierError.of("SHEET_BIRTH_DATE_INVALID", value=text)
+    return parsed
 
 
 def _parse_gender_cell(cell: object) -> Gender:

@@ -56,6 +56,26 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", bare.lower()).strip()
 
 
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_vn_date(text: str, *, allow_iso: bool = False) -> date | None:
+    """A real date written dd/mm/yyyy, or yyyy-mm-dd with `allow_iso` (spreadsheets export
+    dates that way); None otherwise."""
+    text = text.strip()
+    day_first = _DMY.fullmatch(text)
+    iso = _ISO.fullmatch(text) if allow_iso else None
+    try:
+        if day_first:
+            return date(int(day_first[3]), int(day_first[2]), int(day_first[1]))
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+    except ValueError:
+        return None
+    return None
+
+
 def format_vn_date(value: date) -> str:
     """dd/mm/yyyy, the way Vietnamese forms write dates (strftime pads years < 1000 unevenly)."""
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
