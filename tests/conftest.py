@@ -1,9 +1,11 @@
 """Fixtures for the real outside parts (SMTP, HTTP gateway); settings: ebhxh.test_settings."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from ebhxh.signers.softhsm import find_softhsm_module
 from tests.support.http_sink import HttpSink
 from tests.support.smtp import SmtpSink
 
@@ -30,3 +32,27 @@ def sms_gateway(settings) -> Iterator[HttpSink]:
     settings.SMS_GATEWAY_TOKEN = "test-token"
     yield sink
     sink.stop()
+
+
+@pytest.fixture(scope="session")
+def module_path() -> Path:
+    """The SoftHSM2 module installed on this machine (scripts/install-system-deps.sh)."""
+    found = find_softhsm_module()
+    assert found is not None, "SoftHSM2 is required: apt-get install softhsm2"
+    return found
+
+
+@pytest.fixture
+def softhsm_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A SoftHSM2 configuration of this test's own, selected through SOFTHSM2_CONF: tests
+    never touch the machine's token directory."""
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
+    monkeypatch.delenv("EBHXH_PKCS11_MODULE", raising=False)
+    return conf

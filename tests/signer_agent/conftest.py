@@ -14,7 +14,7 @@ import pytest
 from ebhxh.pki.demo import DemoPki
 from ebhxh.signer_agent import AgentServer
 from ebhxh.signers.pkcs11 import load_into_token
-from ebhxh.signers.softhsm import find_softhsm_module, init_softhsm_token
+from ebhxh.signers.softhsm import init_softhsm_token
 from ebhxh.signers.types import TokenCertificate
 from tests.pki.support import demo_pki  # noqa: F401 - the session's demo PKI
 
@@ -23,28 +23,6 @@ TOKEN_LABEL = "EBHXH-AGENT"
 PIN = "123456"
 SO_PIN = "87654321"
 SIGNER_SLUG = "hoa-binh"  # UID=MST:0109123458, issued by misa-ca
-
-
-@pytest.fixture(scope="session")
-def module_path() -> Path:
-    found = find_softhsm_module()
-    assert found is not None, "SoftHSM2 is required: apt-get install softhsm2"
-    return found
-
-
-@pytest.fixture
-def softhsm_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A SoftHSM2 configuration of this test's own, selected through SOFTHSM2_CONF."""
-    tokens = tmp_path / "tokens"
-    tokens.mkdir()
-    conf = tmp_path / "softhsm2.conf"
-    conf.write_text(
-        f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
-    monkeypatch.delenv("EBHXH_PKCS11_MODULE", raising=False)
-    return conf
 
 
 @pytest.fixture

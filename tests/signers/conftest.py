@@ -25,7 +25,7 @@ from cryptography.x509.oid import NameOID
 
 from ebhxh.signers import pkcs11 as signer_pkcs11
 from ebhxh.signers.pkcs11 import load_into_token
-from ebhxh.signers.softhsm import find_softhsm_module, init_softhsm_token
+from ebhxh.signers.softhsm import init_softhsm_token
 from ebhxh.signers.types import TokenCertificate
 
 P12_PASSWORD = b"mat-khau-p12"
@@ -131,29 +131,6 @@ def make_test_pki() -> SigningPki:
 @pytest.fixture(scope="session")
 def pki() -> SigningPki:
     return make_test_pki()
-
-
-@pytest.fixture(scope="session")
-def module_path() -> Path:
-    """The SoftHSM2 module installed on this machine (scripts/install-system-deps.sh)."""
-    found = find_softhsm_module()
-    assert found is not None, "SoftHSM2 is required: apt-get install softhsm2"
-    return found
-
-
-@pytest.fixture
-def softhsm_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A SoftHSM2 configuration of this test's own, selected through SOFTHSM2_CONF."""
-    tokens = tmp_path / "tokens"
-    tokens.mkdir()
-    conf = tmp_path / "softhsm2.conf"
-    conf.write_text(
-        f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
-    monkeypatch.delenv("EBHXH_PKCS11_MODULE", raising=False)
-    return conf
 
 
 @pytest.fixture

@@ -108,12 +108,7 @@ def test_wrong_p12_password_exits_1(demo_pki, files, capsys):
 
 
 @pytest.fixture
-def token_with_demo_key(demo_pki, tmp_path, monkeypatch) -> str:
-    tokens = tmp_path / "tokens"
-    tokens.mkdir()
-    conf = tmp_path / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n")
-    monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
+def token_with_demo_key(demo_pki, softhsm_conf) -> str:
     init_softhsm_token(token_label="hoa-binh-token", so_pin="87654321", pin="123456")
     entity = demo_pki.entity("hoa-binh")
     load_into_token(
