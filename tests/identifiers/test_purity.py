@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import ebhxh.identifiers
+from tests.support.purity import foreign_imports
 
 PACKAGE = Path(ebhxh.identifiers.__file__).parent
 
 
 def test_modules_import_only_the_standard_library_openpyxl_and_themselves() -> None:
-    allowed_third_party = {"openpyxl"}
-    for module in sorted(PACKAGE.glob("*.py")):
-        tree = ast.parse(module.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            for name in names:
-                top = name.split(".")[0]
-                if top == "ebhxh":
-                    assert name.startswith(
-                        ("ebhxh.identifiers", "ebhxh.cliparse", "ebhxh.vntime")
-                    ), (
-                        module.name,
-                        name,
-                    )
-                else:
-                    assert top in sys.stdlib_module_names or top in allowed_third_party, (
-                        module.name,
-                        name,
-                    )
+    assert not foreign_imports(
+        PACKAGE,
+        allowed_ebhxh=("ebhxh.identifiers", "ebhxh.cliparse", "ebhxh.vntime"),
+        allowed_third_party={"openpyxl"},
+    )
 
 
 def test_importing_every_module_loads_no_django() -> None:

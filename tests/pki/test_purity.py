@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import ebhxh.pki
 from ebhxh.pki.demo import DemoPki
+from tests.support.purity import foreign_imports
 
 PACKAGE = Path(ebhxh.pki.__file__).parent
 ALLOWED_THIRD_PARTY = {"cryptography", "httpx"}
@@ -22,23 +22,9 @@ ALLOWED_EBHXH = (
 
 
 def test_modules_import_only_allowed_packages() -> None:
-    for module in sorted(PACKAGE.glob("*.py")):
-        tree = ast.parse(module.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            for name in names:
-                top = name.split(".")[0]
-                if top == "ebhxh":
-                    assert name.startswith(ALLOWED_EBHXH), (module.name, name)
-                else:
-                    assert top in sys.stdlib_module_names or top in ALLOWED_THIRD_PARTY, (
-                        module.name,
-                        name,
-                    )
+    assert not foreign_imports(
+        PACKAGE, allowed_ebhxh=ALLOWED_EBHXH, allowed_third_party=ALLOWED_THIRD_PARTY
+    )
 
 
 def test_importing_every_module_loads_no_django(demo_pki: DemoPki) -> None:
