@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("danh-muc/", include("ebhxh.reference.urls")),
     path("", include("ebhxh.agency.urls")),
+    path("gateway/v1/", include("ebhxh.agency.gateway.urls")),
+    path("gateway/v1/", include("ebhxh.agency.registrations.api_urls")),
     path("ivan/", include("ebhxh.ivan.urls")),
     path("esign/", include("ebhxh.esign.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The gateway I-VANs talk to: intake of signed dossiers, receipts, status and callbacks."""

@@ -1,0 +1,134 @@
+"""Dossiers received over the gateway, their numbers, and what happened to them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ebhxh.core.state_machine import Transitions
+
+
+class DossierSequence(models.Model):
+    """The last dossier number an agency gave in a year; rows are locked while a number is
+    taken, so concurrent intakes never share or skip one."""
+
+    agency = models.ForeignKey(
+        "reference.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("cơ quan")
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    last_value = models.PositiveIntegerField(_("số cuối đã cấp"), default=0)
+
+    class Meta:
+        verbose_name = _("dãy số hồ sơ")
+        verbose_name_plural = _("dãy số hồ sơ")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="gateway_sequence_agency_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.year}: {self.last_value}"
+
+
+class DossierStatus(models.TextChoices):
+    RECEIVED = "received", _("Đã tiếp nhận")
+    PENDING = "pending", _("Đang xử lý")
+    ACCEPTED = "accepted", _("Đã chấp nhận")
+    REJECTED = "rejected", _("Bị từ chối")
+
+
+DOSSIER_TRANSITIONS = Transitions(
+    "dossier",
+    {
+        DossierStatus.RECEIVED: [
+            DossierStatus.PENDING,
+            DossierStatus.ACCEPTED,
+            DossierStatus.REJECTED,
+        ],
+        DossierStatus.PENDING: [
+            DossierStatus.PENDING,
+            DossierStatus.ACCEPTED,
+            DossierStatus.REJECTED,
+        ],
+    },
+)
+
+
+class Dossier(models.Model):
+    """A signed envelope an I-VAN submitted, with the receipt the agency answered."""
+
+    ivan = models.ForeignKey(
+        "registry.IvanConnection",
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("I-VAN gửi"),
+    )
+    message_id = models.CharField(_("mã thông điệp"), max_length=64)
+    number = models.CharField(_("số hồ sơ"), max_length=24, unique=True)
+    agency = models.ForeignKey(
+        "reference.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cơ quan tiếp nhận"),
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    sequence = models.PositiveIntegerField(_("số thứ tự"))
+    procedure_code = models.CharField(_("mã thủ tục"), max_length=20, db_index=True)
+    unit_code = models.CharField(_("mã đơn vị"), max_length=15, blank=True, db_index=True)
+    tax_code = models.CharField(_("mã số thuế"), max_length=14, db_index=True)
+    unit_name = models.CharField(_("tên đơn vị"), max_length=300)
+    signer_fingerprint = models.CharField(_("dấu vân tay chứng thư ký"), max_length=64)
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"))
+    envelope_sha256 = models.CharField(_("SHA-256 hồ sơ"), max_length=64)
+    envelope = models.BinaryField(_("hồ sơ đã ký"))
+    receipt = models.BinaryField(_("biên nhận đã ký"))
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=16,
+        choices=DossierStatus.choices,
+        default=DossierStatus.RECEIVED,
+    )
+    result_code = models.CharField(_("mã kết quả"), max_length=16, blank=True)
+    result_message = models.TextField(_("nội dung kết quả"), blank=True)
+    result_xpath = models.CharField(_("vị trí lỗi (XPath)"), max_length=300, blank=True)
+    result = models.JSONField(_("dữ liệu kết quả"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ivan", "message_id"], name="gateway_dossier_ivan_message"
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "year", "sequence"], name="gateway_dossier_agency_year_seq"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DossierStatus.values), name="gateway_dossier_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DossierEvent(models.Model):
+    """One step of a dossier's timeline, shown to the I-VAN and the officer."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="events", verbose_name=_("hồ sơ")
+    )
+    at = models.DateTimeField(_("thời điểm"))
+    status = models.CharField(_("trạng thái"), max_length=16, choices=DossierStatus.choices)
+    code = models.CharField(_("mã"), max_length=16, blank=True)
+    message = models.TextField(_("nội dung"))
+
+    class Meta:
+        ordering = ["dossier", "at", "pk"]
+        verbose_name = _("diễn biến hồ sơ")
+        verbose_name_plural = _("diễn biến hồ sơ")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.status} {self.code}"

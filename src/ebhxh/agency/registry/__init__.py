@@ -1,0 +1,1 @@
+"""The agency's registry: units, insured persons, their employment, connected I-VANs, officers."""

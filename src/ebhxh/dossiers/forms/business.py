@@ -1,0 +1,1 @@
+"""Forms of the business procedures, starting with D02-TS of procedure 600."""
