@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("danh-muc/", include("ebhxh.reference.urls")),
     path("", include("ebhxh.agency.urls")),
+    path("portal/", include("ebhxh.agency.portal.urls")),
     path("gateway/v1/", include("ebhxh.agency.gateway.urls")),
     path("gateway/v1/", include("ebhxh.agency.registrations.api_urls")),
     path("ivan/", include("ebhxh.ivan.urls")),

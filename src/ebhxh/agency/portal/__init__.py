@@ -1,0 +1,1 @@
+"""The public portal: accounts for organisations and individuals, Mẫu 01, passwords."""

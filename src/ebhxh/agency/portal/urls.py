@@ -1,0 +1,7 @@
+"""Portal pages for organisations and individuals."""
+
+from django.urls import URLPattern
+
+app_name = "portal"
+
+urlpatterns: list[URLPattern] = []
