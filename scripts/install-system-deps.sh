@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System parts the test suite drives for real: SoftHSM2 (PKCS#11 token) and the xmlsec1
-# command-line tool (signature interop). Installs them with apt-get when run as root on
+# System parts the test suite drives for real: SoftHSM2 (PKCS#11 token), the xmlsec1
+# command-line tool (signature interop) and Debian's Chromium (browser tests, through
+# Playwright's client without its own browser download). Installs them with apt-get when run as root on
 # Debian/Ubuntu; otherwise says what to install.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ declare -A wanted=(
   [softhsm2-util]=softhsm2
   [xmlsec1]=xmlsec1
   [pkcs11-tool]=opensc
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!wanted[@]}"; do
