@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from ebhxh.agency import views
 
@@ -7,4 +7,6 @@ app_name = "agency"
 urlpatterns = [
     path("portal/", views.portal, name="portal"),
     path("officer/", views.officer, name="officer"),
+    # /portal/kich-hoat/ and /officer/cap-ma-don-vi/..., /officer/dang-ky-giao-dich/...
+    path("", include("ebhxh.agency.registrations.urls")),
 ]

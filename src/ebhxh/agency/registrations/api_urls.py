@@ -1,7 +1,18 @@
-"""Gateway endpoints owned by registrations: activation and "Lấy lao động"."""
+"""Gateway endpoints owned by registrations: activation and "Lấy lao động".
 
-from django.urls import URLPattern
+Mounted at `/gateway/v1/` beside the gateway's own; every route is described in
+`ebhxh/agency/gateway/openapi.yaml` under the `registrations` tag.
+"""
+
+from django.urls import path
+
+from ebhxh.agency.registrations import api
 
 app_name = "registrations_api"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("activations", api.activate, name="activate"),
+    path("activations/resend", api.resend, name="resend"),
+    path("units/<str:unit_code>/employees", api.employees, name="employees"),
+    path("units/<str:unit_code>/registration", api.registration_status, name="registration"),
+]
