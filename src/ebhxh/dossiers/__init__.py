@@ -12,6 +12,7 @@ from ebhxh.dossiers.envelope import (
     UnitInfo,
     build_envelope,
     parse_envelope,
+    read_envelope,
 )
 from ebhxh.dossiers.errors import DossierFormatError
 
@@ -23,4 +24,5 @@ __all__ = [
     "UnitInfo",
     "build_envelope",
     "parse_envelope",
+    "read_envelope",
 ]

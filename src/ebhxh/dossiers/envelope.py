@@ -26,9 +26,26 @@ from ebhxh.xmldsig import DEFAULT_LIMITS, ParseLimits, parse_xml
 
 ROOT = "Hoso"
 SIGNATURE_PARENT = "CKy_Dvi"
+# XPaths the gateway points at when the envelope is well formed but refused.
+IVAN_CODE_XPATH = "/Hoso/NoiDung/ThongTinIVAN/MaIVAN"
+UNIT_XPATH = "/Hoso/NoiDung/ThongTinDonVi"
+TAX_CODE_XPATH = f"{UNIT_XPATH}/MaSoThue"
+UNIT_CODE_XPATH = f"{UNIT_XPATH}/MaSoBHXH"
+MANAGING_AGENCY_XPATH = f"{UNIT_XPATH}/CoQuanQuanLy"
+PROCEDURE_XPATH = "/Hoso/NoiDung/ThongTinHoSo/MaThuTuc"
+PERIOD_XPATH = "/Hoso/NoiDung/ThongTinHoSo/KyKeKhai"
+
+
+def file_xpath(index: int, field: str = "") -> str:
+    """The XPath of the `index`-th (1-based) `FileToKhai`, or of one of its fields."""
+    path = f"/Hoso/NoiDung/ThongTinHoSo/ToKhais/FileToKhai[{index}]"
+    return f"{path}/{field}" if field else path
+
+
 _PERIOD = re.compile(r"^(0[1-9]|1[0-2])/(\d{4})$")
 _DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _IVAN_CODE = re.compile(r"^\d{5}$")
+_AGENCY_CODE = re.compile(r"^\d{5}$")
 # Procedures whose unit has no unit code yet: the agency issues one when it decides.
 WITHOUT_UNIT_CODE = frozenset({"HSDKLanDau"})
 
@@ -131,6 +148,12 @@ def _ivan_code(value: str) -> str:
     return value
 
 
+def _agency_code(value: str) -> str:
+    if not _AGENCY_CODE.match(value):
+        raise ValueError("mã cơ quan BHXH gồm đúng 5 chữ số")
+    return value
+
+
 def _period(value: str) -> str:
     if not _PERIOD.match(value):
         raise ValueError("kỳ kê khai phải có dạng MM/yyyy")
@@ -163,8 +186,9 @@ def _file(element: Any, path: str, procedure: ProcedureSpec) -> FormFile:
             xpath=f"{path}/MaToKhai",
         )
     declared = reader.parsed("DoDaiFile", _count, "Độ dài tệp")
+    encoded = reader.text("NoiDungFile")  # outside the try: DossierFormatError is a ValueError
     try:
-        content = base64.b64decode(reader.text("NoiDungFile"), validate=True)
+        content = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise DossierFormatError(
             "SCH007", "Nội dung tệp không phải base64 hợp lệ.", xpath=f"{path}/NoiDungFile"
@@ -188,7 +212,12 @@ def parse_envelope(xml: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> Envel
     """Read and check an envelope (signed or not); raise DossierFormatError at the first
     fault. XML-level faults (not well formed, DTDs, size, depth) surface as the parser's
     own SCH001–SCH004 errors from `ebhxh.xmldsig`."""
-    root = parse_xml(xml, limits=limits).getroot()
+    return read_envelope(parse_xml(xml, limits=limits).getroot())
+
+
+def read_envelope(root: Any) -> Envelope:
+    """`parse_envelope` on an element already parsed: the gateway hands the root of what
+    the unit's signature covers (`VerifiedDocument.root`), so nothing is parsed twice."""
     if root.tag != ROOT:
         raise DossierFormatError(
             "SCH006", f"Phần tử gốc phải là <{ROOT}>, không phải <{root.tag}>.", xpath="/*"
@@ -225,9 +254,16 @@ def parse_envelope(xml: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> Envel
     unit_code_raw = unit.text("MaSoBHXH")
     if procedure_code in WITHOUT_UNIT_CODE and not unit_code_raw:
         unit_code = ""
+        # Without a unit code the agency that will manage the unit is the one named here.
+        unit.optional = unit.optional - {"CoQuanQuanLy"}
     else:
         unit.optional = unit.optional - {"MaSoBHXH"}
         unit_code = unit.parsed("MaSoBHXH", lambda v: parse_unit_code(v).value, "Mã đơn vị")
+    managing_agency = (
+        unit.parsed("CoQuanQuanLy", _agency_code, "Mã cơ quan BHXH quản lý")
+        if unit.text("CoQuanQuanLy") or "CoQuanQuanLy" not in unit.optional
+        else ""
+    )
 
     forms_path = f"{info_path}/ToKhais"
     forms_element = info.element("ToKhais")
@@ -261,7 +297,7 @@ def parse_envelope(xml: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> Envel
             tax_code=unit.parsed("MaSoThue", lambda v: parse_tax_code(v).value, "Mã số thuế"),
             signer_name=unit.text("NguoiKy"),
             phone=unit.text("DienThoai"),
-            managing_agency=unit.text("CoQuanQuanLy"),
+            managing_agency=managing_agency,
             kind=unit.text("LoaiDoiTuong"),
         ),
         procedure_code=procedure_code,

@@ -1,6 +1,9 @@
-"""Dossiers received over the gateway, their numbers, and what happened to them."""
+"""Dossiers received over the gateway, their numbers, and what happened to them; the nonces
+of signed requests and the callbacks owed to I-VANs."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.db import models
 from django.db.models import Q
@@ -98,6 +101,10 @@ class Dossier(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("hồ sơ")
         verbose_name_plural = _("hồ sơ")
+        indexes = [
+            # The sweeper's question: which dossiers still wait for processing.
+            models.Index(fields=["status", "received_at"], name="gateway_dossier_status_recv"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["ivan", "message_id"], name="gateway_dossier_ivan_message"
@@ -132,3 +139,92 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.status} {self.code}"
+
+
+class RequestNonce(models.Model):
+    """A nonce an I-VAN used in a signed request. The unique constraint makes each nonce
+    single-use across every web process; rows older than twice the signature window can no
+    longer be replayed (their timestamp is stale) and are pruned by a periodic job."""
+
+    ivan = models.ForeignKey(
+        "registry.IvanConnection",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("I-VAN"),
+    )
+    nonce = models.CharField(_("nonce"), max_length=128)
+    seen_at = models.DateTimeField(_("nhận lúc"), db_index=True)
+
+    class Meta:
+        verbose_name = _("nonce yêu cầu I-VAN")
+        verbose_name_plural = _("nonce yêu cầu I-VAN")
+        constraints = [
+            models.UniqueConstraint(fields=["ivan", "nonce"], name="gateway_nonce_ivan_nonce")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ivan_id}:{self.nonce}"
+
+
+class CallbackStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ gửi")
+    SENDING = "sending", _("Đang gửi")
+    DELIVERED = "delivered", _("Đã gửi")
+    FAILED = "failed", _("Gửi thất bại")
+
+
+CALLBACK_TRANSITIONS = Transitions(
+    "callback",
+    {
+        CallbackStatus.PENDING: [CallbackStatus.SENDING],
+        # A failed attempt goes back to PENDING with a later next_attempt_at; one whose
+        # worker's lease ran out (presumed dead) is claimed again by another worker.
+        CallbackStatus.SENDING: [
+            CallbackStatus.DELIVERED,
+            CallbackStatus.PENDING,
+            CallbackStatus.FAILED,
+            CallbackStatus.SENDING,
+        ],
+        CallbackStatus.FAILED: [CallbackStatus.PENDING],
+    },
+)
+
+
+class CallbackDelivery(models.Model):
+    """One signed callback owed to an I-VAN: a dossier's status after a change. `payload` is
+    the exact JSON text sent on every attempt; `public_id` (header `X-BHXH-Delivery`) stays
+    the same across retries so the I-VAN can drop a copy it already processed."""
+
+    public_id = models.UUIDField(_("mã lần gửi"), default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("hồ sơ")
+    )
+    url = models.URLField(_("địa chỉ nhận"), max_length=500)
+    payload = models.TextField(_("nội dung (JSON)"))
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=10,
+        choices=CallbackStatus.choices,
+        default=CallbackStatus.PENDING,
+    )
+    attempts = models.PositiveIntegerField(_("số lần thử"), default=0)
+    next_attempt_at = models.DateTimeField(_("lần thử tới"))
+    lease_until = models.DateTimeField(_("giữ đến"), null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("gửi được lúc"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("thông báo kết quả cho I-VAN")
+        verbose_name_plural = _("thông báo kết quả cho I-VAN")
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CallbackStatus.values), name="gateway_callback_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} → {self.url} ({self.status})"
