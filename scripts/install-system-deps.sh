@@ -16,6 +16,10 @@ for cmd in "${!wanted[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
 done
 python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
+# WeasyPrint (the printable Mẫu 01) lays text out with Pango; DejaVu has the Vietnamese glyphs.
+for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
 ((${#missing[@]})) || exit 0
 
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

@@ -56,3 +56,15 @@ def softhsm_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
     monkeypatch.delenv("EBHXH_PKCS11_MODULE", raising=False)
     return conf
+
+
+@pytest.fixture
+def reference_data(transactional_db) -> None:
+    """A transactional test starts from a flushed database: put back the reference data the
+    migrations loaded (provinces, agencies, I-VAN providers). `serialized_rollback` is no
+    substitute: it clashes with the content types a flush recreates."""
+    from ebhxh.reference.loader import load_reference
+    from ebhxh.reference.models import Agency
+
+    if not Agency.objects.exists():
+        load_reference()

@@ -42,9 +42,8 @@ BRANCH = "0109234567-001"
 
 pytestmark = [
     pytest.mark.integration,
-    # The pages need the reference provinces, which a transactional test's flush removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),  # the pages need the reference provinces
     pytest.mark.skipif(find_softhsm_module() is None, reason="SoftHSM2 is not installed"),
 ]
 

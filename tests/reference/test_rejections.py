@@ -56,6 +56,8 @@ REQUIRED = {
     "REG006": "registration",  # activation code used
     "REG007": "registration",  # activation locked after too many tries
     "REG008": "registration",  # province not enabled for first-time e-registration
+    "REG009": "registration",  # officer refused the unit-code request
+    "REG010": "registration",  # unit already has a code or a request under review
     "SYS001": "system",  # system error, retry later
     "SYS002": "system",  # duplicate message id with different content
 }

@@ -8,8 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from ebhxh.agency.gateway import eligibility, signing, trust
-from ebhxh.reference.loader import load_reference
-from ebhxh.reference.models import IvanProvider
 from tests.agency.gateway.factories import IvanClient, allow_all, connect_ivan, register_unit
 from tests.pki.support import demo_pki  # noqa: F401 - the session's demo PKI
 
@@ -41,14 +39,6 @@ def eligible() -> Iterator[None]:
     eligibility.register_eligibility_check(allow_all)
     yield
     eligibility.unregister_eligibility_check(allow_all)
-
-
-@pytest.fixture
-def reference_data(transactional_db) -> None:
-    """A transactional test starts from a flushed database: put back the reference data the
-    migrations loaded (agencies, I-VAN providers)."""
-    if not IvanProvider.objects.exists():
-        load_reference()
 
 
 @pytest.fixture

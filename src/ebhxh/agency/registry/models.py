@@ -21,8 +21,8 @@ class Unit(models.Model):
         SUSPENDED = "suspended", _("Tạm dừng đóng")
         CLOSED = "closed", _("Đã chấm dứt")
 
-    unit_code = models.CharField(_("mã đơn vị"), max_length=15, unique=True)
-    tax_code = models.CharField(_("mã số thuế"), max_length=14, db_index=True)
+    unit_code = models.CharField(_("mã đơn vị"), max_length=15)
+    tax_code = models.CharField(_("mã số thuế"), max_length=14)
     name = models.CharField(_("tên đơn vị"), max_length=300)
     address = models.CharField(_("địa chỉ"), max_length=400)
     province = models.ForeignKey(
@@ -36,6 +36,7 @@ class Unit(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("cơ quan BHXH quản lý"),
+        db_index=False,  # leads the (managing_agency, status) index below
     )
     email = models.EmailField(_("thư điện tử"), blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
@@ -48,7 +49,13 @@ class Unit(models.Model):
         ordering = ["unit_code"]
         verbose_name = _("đơn vị")
         verbose_name_plural = _("đơn vị")
-        indexes = [models.Index(fields=["managing_agency", "status"])]
+        # Constraints and indexes declared here, not with unique=True/db_index=True, so that
+        # PostgreSQL builds no varchar_pattern_ops twin: nothing here runs LIKE queries.
+        constraints = [models.UniqueConstraint(fields=["unit_code"], name="registry_unit_code")]
+        indexes = [
+            models.Index(fields=["tax_code"], name="registry_unit_tax_code"),
+            models.Index(fields=["managing_agency", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_code} – {self.name}"
@@ -61,8 +68,8 @@ class InsuredPerson(models.Model):
         MALE = "male", _("Nam")
         FEMALE = "female", _("Nữ")
 
-    insurance_number = models.CharField(_("mã số BHXH"), max_length=10, unique=True)
-    citizen_id = models.CharField(_("số CCCD"), max_length=12, unique=True, null=True, blank=True)
+    insurance_number = models.CharField(_("mã số BHXH"), max_length=10)
+    citizen_id = models.CharField(_("số CCCD"), max_length=12, null=True, blank=True)
     full_name = models.CharField(_("họ và tên"), max_length=200)
     birth_date = models.DateField(_("ngày sinh"))
     gender = models.CharField(_("giới tính"), max_length=8, choices=Gender.choices)
@@ -73,6 +80,12 @@ class InsuredPerson(models.Model):
         ordering = ["insurance_number"]
         verbose_name = _("người tham gia")
         verbose_name_plural = _("người tham gia")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["insurance_number"], name="registry_person_insurance_number"
+            ),
+            models.UniqueConstraint(fields=["citizen_id"], name="registry_person_citizen_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.insurance_number} – {self.full_name}"
@@ -99,16 +112,8 @@ class Employment(models.Model):
         ordering = ["unit", "person"]
         verbose_name = _("quá trình tham gia")
         verbose_name_plural = _("quá trình tham gia")
-        indexes = [
-            # "Lấy lao động": the current employees of one unit.
-            models.Index(
-                fields=["unit", "person"],
-                condition=Q(end_date__isnull=True),
-                name="registry_employment_current",
-            ),
-            models.Index(fields=["person"], name="registry_employment_person"),
-        ]
         constraints = [
+            # Also the index of "Lấy lao động": the current employees of one unit.
             models.UniqueConstraint(
                 fields=["unit", "person"],
                 condition=Q(end_date__isnull=True),
@@ -140,7 +145,7 @@ class IvanConnection(models.Model):
     )
     certificate_pem = models.TextField(_("chứng thư số (PEM)"))
     certificate_fingerprint = models.CharField(
-        _("dấu vân tay SHA-256 của chứng thư"), max_length=64, unique=True
+        _("dấu vân tay SHA-256 của chứng thư"), max_length=64
     )
     callback_url = models.URLField(_("địa chỉ nhận kết quả (callback)"), blank=True)
     status = models.CharField(
@@ -152,6 +157,11 @@ class IvanConnection(models.Model):
         ordering = ["provider"]
         verbose_name = _("kết nối I-VAN")
         verbose_name_plural = _("kết nối I-VAN")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate_fingerprint"], name="registry_ivan_certificate"
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.provider_id)
