@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-PYTEST_ARGS ?=
+# One test process per core: the suite (browsers, SoftHSM2, real workers) takes minutes.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: demo test lint typecheck contracts pytest install system-deps clean messages
 

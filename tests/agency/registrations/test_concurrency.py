@@ -16,6 +16,7 @@ from tests.agency.registrations import support
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),  # a flush before this test empties them
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="SQLite serialises every writer, so there is no race to prove; run with "
