@@ -69,7 +69,10 @@ class InsuredPerson(models.Model):
         FEMALE = "female", _("Nữ")
 
     insurance_number = models.CharField(_("mã số BHXH"), max_length=10)
-    citizen_id = models.CharField(_("số CCCD"), max_length=12, null=True, blank=True)
+    # NULL, not "", for a person without a CCCD on file: the unique constraint skips NULLs.
+    citizen_id = models.CharField(  # noqa: DJ001
+        _("số CCCD"), max_length=12, null=True, blank=True
+    )
     full_name = models.CharField(_("họ và tên"), max_length=200)
     birth_date = models.DateField(_("ngày sinh"))
     gender = models.CharField(_("giới tính"), max_length=8, choices=Gender.choices)
