@@ -110,8 +110,8 @@ def test_the_checklist_follows_the_unit(admin, unit):
     assert [(s.key, s.state) for s in steps] == [
         ("declare", StepState.DONE),
         ("signature", StepState.CURRENT),
-        ("register", StepState.TODO),
-        ("employees", StepState.TODO),
+        ("register", StepState.UPCOMING),
+        ("employees", StepState.UPCOMING),
     ]
     unit = services.unit_service_state_change(
         actor="system",

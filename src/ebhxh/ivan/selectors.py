@@ -136,7 +136,7 @@ class StepState(enum.StrEnum):
     DONE = "done"
     CURRENT = "current"
     WAITING = "waiting"
-    TODO = "todo"
+    UPCOMING = "todo"
     BLOCKED = "blocked"
 
 
@@ -180,7 +180,7 @@ def unit_checklist(unit: Unit) -> list[ChecklistStep]:
     else:
         ready = signature is not None
         steps.append(
-            ChecklistStep("register", title, StepState.CURRENT if ready else StepState.TODO)
+            ChecklistStep("register", title, StepState.CURRENT if ready else StepState.UPCOMING)
         )
     if unit.employees_fetched_at is not None:
         steps.append(ChecklistStep("employees", "Lấy lao động từ BHXH", StepState.DONE))
@@ -188,7 +188,9 @@ def unit_checklist(unit: Unit) -> list[ChecklistStep]:
         ready = state == ServiceState.ACTIVE
         steps.append(
             ChecklistStep(
-                "employees", "Lấy lao động từ BHXH", StepState.CURRENT if ready else StepState.TODO
+                "employees",
+                "Lấy lao động từ BHXH",
+                StepState.CURRENT if ready else StepState.UPCOMING,
             )
         )
     return steps
