@@ -44,7 +44,24 @@ REGISTRATION_TRANSITIONS = Transitions(
 )
 
 
-class EserviceRegistration(models.Model):
+class ContactAndCertificate(models.Model):
+    """Who BHXH writes to about a registration dossier, and the certificate that signed it
+    (for a unit-code request it becomes the unit's registered certificate once the code is
+    issued)."""
+
+    contact_name = models.CharField(_("người liên hệ"), max_length=400)
+    contact_email = models.EmailField(_("thư điện tử liên hệ"))
+    contact_phone = models.CharField(_("điện thoại liên hệ"), max_length=20)
+    certificate_pem = models.TextField(_("chứng thư số ký hồ sơ (PEM)"))
+    certificate_fingerprint = models.CharField(_("dấu vân tay SHA-256"), max_length=64)
+    certificate_serial = models.CharField(_("số hiệu chứng thư"), max_length=64)
+    certificate_subject = models.CharField(_("chủ thể chứng thư"), max_length=1000)
+
+    class Meta:
+        abstract = True
+
+
+class EserviceRegistration(ContactAndCertificate):
     """A unit's registration to transact electronically, through one I-VAN or the portal."""
 
     unit = models.ForeignKey(
@@ -70,13 +87,6 @@ class EserviceRegistration(models.Model):
         related_name="eservice_registration",
         verbose_name=_("hồ sơ đăng ký"),
     )
-    contact_name = models.CharField(_("người liên hệ"), max_length=400)
-    contact_email = models.EmailField(_("thư điện tử liên hệ"))
-    contact_phone = models.CharField(_("điện thoại liên hệ"), max_length=20)
-    certificate_pem = models.TextField(_("chứng thư số (PEM)"))
-    certificate_fingerprint = models.CharField(_("dấu vân tay SHA-256"), max_length=64)
-    certificate_serial = models.CharField(_("số hiệu chứng thư"), max_length=64)
-    certificate_subject = models.CharField(_("chủ thể chứng thư"), max_length=1000)
     status = models.CharField(
         _("trạng thái"),
         max_length=20,
@@ -163,7 +173,7 @@ OPEN_REQUEST_STATUSES = (
 )
 
 
-class UnitCodeRequest(models.Model):
+class UnitCodeRequest(ContactAndCertificate):
     """A first-time registration (HSDKLanDau, form TK3-TS) of a unit that has no unit code."""
 
     dossier = models.OneToOneField(
@@ -203,15 +213,6 @@ class UnitCodeRequest(models.Model):
     )
     target_group = models.CharField(_("nhóm đối tượng"), max_length=2)
     business_type = models.CharField(_("loại hình"), max_length=3)
-    contact_name = models.CharField(_("người liên hệ"), max_length=400)
-    contact_email = models.EmailField(_("thư điện tử liên hệ"))
-    contact_phone = models.CharField(_("điện thoại liên hệ"), max_length=20)
-    # The certificate that signed the request; it becomes the unit's registered certificate
-    # for e-transactions through this I-VAN once the code is issued.
-    certificate_pem = models.TextField(_("chứng thư số ký hồ sơ (PEM)"))
-    certificate_fingerprint = models.CharField(_("dấu vân tay SHA-256"), max_length=64)
-    certificate_serial = models.CharField(_("số hiệu chứng thư"), max_length=64)
-    certificate_subject = models.CharField(_("chủ thể chứng thư"), max_length=1000)
     status = models.CharField(
         _("trạng thái"),
         max_length=20,
