@@ -337,6 +337,15 @@ PORTAL_PDF_FONT_DIRS = env.list(
 IVAN_REMOTE_SIGNING_URLS = env.list(
     "IVAN_REMOTE_SIGNING_URLS", default=["http://127.0.0.1:8000/esign/csc/v2/"]
 )
+# The BHXH gateway this I-VAN submits to, its five-digit code and name as connected there,
+# and its key for signing requests (PKCS#12). In the demo without a key: the demo PKI's
+# certificate of the I-VAN with this code.
+IVAN_GATEWAY_URL = env.str("IVAN_GATEWAY_URL", default="http://127.0.0.1:8000/gateway/v1/")
+IVAN_CODE = env.str("IVAN_CODE", default="00110")
+IVAN_NAME = env.str("IVAN_NAME", default="Công ty Cổ phần MISA")
+IVAN_GATEWAY_PKCS12 = env.str("IVAN_GATEWAY_PKCS12", default="")
+IVAN_GATEWAY_PASSWORD = env.str("IVAN_GATEWAY_PASSWORD", default="")
+IVAN_GATEWAY_TIMEOUT = env.float("IVAN_GATEWAY_TIMEOUT", default=30.0)
 
 # --- Demo sinks ----------------------------------------------------------------------------
 DEMO_MAILDIR = VAR_DIR / "demo" / "maildir"

@@ -253,7 +253,8 @@ class GatewayClient:
     """Calls the agency gateway as one I-VAN, signing every request.
 
     `base_url` is the gateway's root (`https://gateway.example/gateway/v1`); paths given to
-    the methods are relative to it. Pass `http` to share a connection pool or a transport.
+    the methods are relative to it. Pass `http` to share a connection pool, or `transport`
+    to reach the gateway some other way than the network (in-process in tests).
     """
 
     def __init__(
@@ -264,6 +265,7 @@ class GatewayClient:
         *,
         http: httpx.Client | None = None,
         timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         if not IVAN_CODE_PATTERN.match(ivan_code):
             raise ValueError("mã I-VAN gồm đúng 5 chữ số")
@@ -271,7 +273,9 @@ class GatewayClient:
         self.ivan_code = ivan_code
         self._signer = signer
         self._owns_http = http is None
-        self._http = http if http is not None else httpx.Client(timeout=timeout)
+        self._http = (
+            http if http is not None else httpx.Client(timeout=timeout, transport=transport)
+        )
 
     def __enter__(self) -> GatewayClient:
         return self
