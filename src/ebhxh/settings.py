@@ -330,6 +330,10 @@ PORTAL_TRUST_OCSP = env.bool("PORTAL_TRUST_OCSP", default=False)
 PORTAL_PDF_FONT_DIRS = env.list(
     "PORTAL_PDF_FONT_DIRS", default=["/usr/share/fonts/truetype/dejavu"]
 )
+# CSC API roots offered for "Ký số từ xa" on the organisation registration (seed 001).
+PORTAL_REMOTE_SIGNING_URLS = env.list(
+    "PORTAL_REMOTE_SIGNING_URLS", default=["http://127.0.0.1:8000/esign/csc/v2/"]
+)
 
 # --- I-VAN employer app (docs/ivan.md) ------------------------------------------------------
 # Remote-signing providers (CSC API v2 base URLs) a unit may log in to when it sets up

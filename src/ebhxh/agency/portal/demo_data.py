@@ -43,6 +43,11 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
 DEMO_OFFICER = ("canbo.badinh", "BaDinh-demo-2026")  # a published demo password
 DEMO_OFFICER_NAME = "Phạm Thu Trang"
 DEMO_OFFICER_AGENCY = "01001"  # Bảo hiểm xã hội cơ sở Ba Đình
+# Seed 001 in the demo (docs/portal.md "Tài khoản tổ chức"): the registry's demo unit Sao Mai,
+# managed by Ba Đình, signs with the demo PKI's sao-mai-vnpt (USB token) or the esign demo
+# account "saomai" (ký số từ xa); Ba Đình's officer above decides its paper form. Nothing to
+# add: the unit comes from the registry's demo data, the account from esign's.
+DEMO_ORGANISATION = {"unit_code": "TA0123K", "agency": "01001", "certificate": "sao-mai-vnpt"}
 
 
 def load(*, log: Callable[[str], None]) -> None:

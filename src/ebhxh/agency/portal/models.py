@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ebhxh.agency.registrations.models import CodeStatus
 from ebhxh.core.state_machine import Transitions
 
 
@@ -332,3 +333,209 @@ class IndividualRegistration(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+# --- organisations: the transaction account of a unit (seed 001) ------------------------------
+
+
+class OrganisationChannel(models.TextChoices):
+    """How the unit's registration reached BHXH."""
+
+    CERTIFICATE = "certificate", _("Ký số và nộp trực tuyến")
+    PAPER = "paper", _("In tờ khai, nộp bản giấy tại cơ quan BHXH")
+
+
+class TransactAt(models.TextChoices):
+    """Where the unit will file its dossiers ("Đăng ký giao dịch tại")."""
+
+    PORTAL = "portal", _("Cổng thông tin điện tử BHXH Việt Nam")
+    IVAN = "ivan", _("Tổ chức I-VAN")
+
+
+class OrganisationStatus(models.TextChoices):
+    PENDING_ACTIVATION = "pending_activation", _("Chờ nhập mã xác nhận")
+    DECLARED = "declared", _("Chờ nộp bản giấy tại cơ quan BHXH")
+    COMPLETED = "completed", _("Đã cấp tài khoản")
+    REFUSED = "refused", _("Không chấp nhận")
+    CANCELLED = "cancelled", _("Đã hủy")
+
+
+ORGANISATION_OPEN_STATUSES = (
+    OrganisationStatus.PENDING_ACTIVATION,
+    OrganisationStatus.DECLARED,
+)
+
+_O = OrganisationStatus
+ORGANISATION_INITIAL: dict[str, OrganisationStatus] = {
+    OrganisationChannel.CERTIFICATE: _O.PENDING_ACTIVATION,
+    OrganisationChannel.PAPER: _O.DECLARED,
+}
+ORGANISATION_TRANSITIONS: dict[str, Transitions] = {
+    # Signed online: the emailed code completes it; another provider activated first cancels it.
+    OrganisationChannel.CERTIFICATE: Transitions(
+        "organisation_certificate", {_O.PENDING_ACTIVATION: [_O.COMPLETED, _O.CANCELLED]}
+    ),
+    # Printed and handed in: the officer of the chosen BHXH cơ sở decides.
+    OrganisationChannel.PAPER: Transitions(
+        "organisation_paper", {_O.DECLARED: [_O.COMPLETED, _O.REFUSED]}
+    ),
+}
+
+
+class OrganisationSequence(models.Model):
+    """The last organisation tracking number of a year (`TC-YYYY-NNNNNNN`), locked while a
+    number is taken."""
+
+    year = models.PositiveSmallIntegerField(_("năm"), unique=True)
+    last = models.PositiveIntegerField(_("số cuối"), default=0)
+
+    class Meta:
+        verbose_name = _("dãy số tờ khai tổ chức")
+        verbose_name_plural = _("dãy số tờ khai tổ chức")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class OrganisationRegistration(models.Model):
+    """One unit's request for a portal transaction account and what became of it."""
+
+    public_id = models.UUIDField(_("mã tra cứu"), default=uuid.uuid4, unique=True, editable=False)
+    tracking_number = models.CharField(_("số tờ khai"), max_length=20, unique=True)
+    channel = models.CharField(_("hình thức"), max_length=12, choices=OrganisationChannel.choices)
+    transact_at = models.CharField(
+        _("đăng ký giao dịch tại"), max_length=8, choices=TransactAt.choices
+    )
+    status = models.CharField(_("trạng thái"), max_length=20, choices=OrganisationStatus.choices)
+    unit = models.ForeignKey(
+        "registry.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị")
+    )
+    unit_code = models.CharField(_("mã đơn vị"), max_length=15, db_index=True)
+    unit_name = models.CharField(_("tên cơ quan, tổ chức"), max_length=300)
+    tax_code = models.CharField(_("mã số thuế"), max_length=14)
+    address = models.CharField(_("địa chỉ liên hệ"), max_length=400)
+    managing_agency = models.ForeignKey(
+        "reference.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cơ quan BHXH quản lý"),
+    )
+    contact_name = models.CharField(_("người liên hệ"), max_length=200)
+    phone = models.CharField(_("điện thoại di động"), max_length=20)
+    email = models.EmailField(_("thư điện tử"))
+    submitted_at = models.DateTimeField(_("nộp lúc"))
+    signed_xml = models.BinaryField(_("tờ khai đã ký (XML)"), null=True, blank=True)
+    signer_fingerprint = models.CharField(_("dấu vân tay chứng thư"), max_length=64, blank=True)
+    signer_subject = models.CharField(_("chủ thể chứng thư"), max_length=1000, blank=True)
+    eservice_registration = models.OneToOneField(
+        "registrations.EserviceRegistration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("đăng ký giao dịch tại Cổng"),
+    )
+    decided_at = models.DateTimeField(_("hoàn tất / quyết định lúc"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cán bộ quyết định"),
+    )
+    reason = models.TextField(_("lý do không chấp nhận hoặc hủy"), blank=True)
+    account = models.OneToOneField(
+        PortalAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisation_registration",
+        verbose_name=_("tài khoản được cấp"),
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("đăng ký tài khoản tổ chức")
+        verbose_name_plural = _("đăng ký tài khoản tổ chức")
+        indexes = [
+            models.Index(fields=["managing_agency", "channel", "status"], name="portal_org_queue"),
+        ]
+        constraints = [
+            # One request in progress per unit: two would race each other to the one account.
+            models.UniqueConstraint(
+                fields=["unit_code"],
+                condition=Q(status__in=["pending_activation", "declared"]),
+                name="portal_org_one_open_per_unit",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        channel="certificate",
+                        status__in=["pending_activation", "completed", "cancelled"],
+                        signed_xml__isnull=False,
+                    )
+                    | Q(channel="paper", status__in=["declared", "completed", "refused"])
+                ),
+                name="portal_org_channel_shape",
+            ),
+            # Transacting at the portal with a certificate makes an e-service registration
+            # (the one-provider rule); through an I-VAN or on paper it does not.
+            models.CheckConstraint(
+                condition=Q(eservice_registration__isnull=True)
+                | Q(channel="certificate", transact_at="portal"),
+                name="portal_org_eservice_shape",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(account__isnull=False),
+                name="portal_org_completed_has_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number} – {self.unit_code}"
+
+    @property
+    def transitions(self) -> Transitions:
+        return ORGANISATION_TRANSITIONS[self.channel]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ORGANISATION_OPEN_STATUSES
+
+
+class OrganisationCode(models.Model):
+    """The emailed "mã xác nhận" of a signed organisation registration. The same machinery as
+    `registrations.ActivationCode` (its code alphabet and keyed hash, statuses, transitions,
+    24 h, single use, locked after 5 wrong tries); only the subject differs."""
+
+    registration = models.ForeignKey(
+        OrganisationRegistration,
+        on_delete=models.CASCADE,
+        related_name="codes",
+        verbose_name=_("đăng ký tài khoản tổ chức"),
+    )
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(_("mã băm của mã xác nhận"), max_length=64)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=CodeStatus.choices, default=CodeStatus.ACTIVE
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần nhập sai"), default=0)
+    created_at = models.DateTimeField(_("ngày tạo"))
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    used_at = models.DateTimeField(_("dùng lúc"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("mã xác nhận đăng ký tổ chức")
+        verbose_name_plural = _("mã xác nhận đăng ký tổ chức")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=Q(status="active"),
+                name="portal_org_one_live_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.status}"

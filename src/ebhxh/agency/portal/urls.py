@@ -6,7 +6,7 @@ here has a sub-path: tai-khoan/ (accounts), ca-nhan/ (individuals), can-bo/ (off
 
 from django.urls import path
 
-from ebhxh.agency.portal import officer_views, views
+from ebhxh.agency.portal import officer_views, organisation_views, views
 
 app_name = "portal"
 
@@ -44,6 +44,45 @@ urlpatterns = [
         "ca-nhan/to-khai/<uuid:public_id>/mau-01.pdf",
         views.registration_pdf,
         name="registration_pdf",
+    ),
+    # Organisations: the transaction account of a unit (seed 001)
+    path("dang-ky/", organisation_views.register_choose, name="register_choose"),
+    path(
+        "to-chuc/dang-ky/",
+        organisation_views.organisation_register,
+        name="organisation_register",
+    ),
+    path("to-chuc/dang-ky/ky-so/", organisation_views.organisation_sign, name="organisation_sign"),
+    path(
+        "to-chuc/to-khai/<uuid:public_id>/",
+        organisation_views.organisation_status,
+        name="organisation_status",
+    ),
+    path(
+        "to-chuc/to-khai/<uuid:public_id>/to-khai.pdf",
+        organisation_views.organisation_pdf_view,
+        name="organisation_pdf",
+    ),
+    path(
+        "to-chuc/kich-hoat/<uuid:public_id>/",
+        organisation_views.organisation_activate,
+        name="organisation_activate",
+    ),
+    path("can-bo/to-chuc/", organisation_views.officer_queue, name="officer_organisations"),
+    path(
+        "can-bo/to-chuc/<str:tracking_number>/",
+        organisation_views.officer_detail,
+        name="officer_organisation_detail",
+    ),
+    path(
+        "can-bo/to-chuc/<str:tracking_number>/chap-nhan/",
+        organisation_views.officer_accept,
+        name="officer_organisation_accept",
+    ),
+    path(
+        "can-bo/to-chuc/<str:tracking_number>/tu-choi/",
+        organisation_views.officer_refuse,
+        name="officer_organisation_refuse",
     ),
     # Officers
     path("can-bo/", officer_views.home, name="officer_home"),

@@ -257,6 +257,7 @@ def registration_submit(
     contact: Contact,
     certificate: CertificateInfo,
     actor: str,
+    send_code: bool = True,
 ) -> EserviceRegistration:
     """Register a unit for e-transactions through an I-VAN (04/ĐK-IVAN) or the portal.
 
@@ -264,7 +265,12 @@ def registration_submit(
     or the unit is already active elsewhere (CE007 another I-VAN, CE044 the portal) or here
     (REG002). Otherwise the registration waits for the emailed activation code; an older
     pending registration of the same unit through the same channel is superseded.
+
+    `send_code=False` (portal channel only): the portal's organisation-account flow proves
+    the contact with its own code and then calls `registration_activate_confirmed`.
     """
+    if not send_code and channel != Channel.PORTAL:
+        raise ValueError("Only a portal registration may be proven by the portal's own code.")
     if (channel == Channel.IVAN) != (ivan is not None):
         raise ValueError("An I-VAN registration names its I-VAN; a portal one does not.")
     with transaction.atomic():
@@ -294,8 +300,10 @@ def registration_submit(
         }
         for older in superseded.exclude(pk=registration.pk):
             _cancel_registration(older, reason=note, actor=actor, conflict=None)
-        row, code = _issue_code(registration=registration)
-        _email_code(registration, row, code)
+        row: ActivationCode | None = None
+        if send_code:
+            row, code = _issue_code(registration=registration)
+            _email_code(registration, row, code)
         audit_record(
             actor=actor,
             action="registrations.registration_submitted",
@@ -306,10 +314,10 @@ def registration_submit(
                 "ivan": ivan.provider_id if ivan else "",
                 "dossier": dossier.number if dossier else "",
                 "certificate": certificate.fingerprint,
-                "code_expires_at": row.expires_at.isoformat(),
+                "code_expires_at": row.expires_at.isoformat() if row else "",
             },
         )
-        if dossier is not None:
+        if dossier is not None and row is not None:
             dossier_progress(
                 dossier=dossier,
                 message=_(
@@ -414,6 +422,33 @@ def registration_activate(
         refusal = _check_code(_current_code(registration=locked), code, actor=actor)
         if refusal is None:
             refusal = _activate_locked(unit, locked, actor=actor)
+    if refusal is not None:
+        raise refusal
+    locked.refresh_from_db()
+    return locked
+
+
+def registration_activate_confirmed(
+    *, registration: EserviceRegistration, actor: str
+) -> EserviceRegistration:
+    """Activate a pending portal registration whose contact the portal has proven with its
+    own emailed code (the organisation-account flow of seed 001, submitted with
+    `send_code=False`). The same one-provider decision as `registration_activate`: CE007 or
+    CE044 if another provider became active meanwhile (this registration is then cancelled,
+    committed with the caller's transaction)."""
+    if registration.channel != Channel.PORTAL:
+        raise ValueError("Only a portal registration is activated without its own code.")
+    refusal: RegistrationRefused | None = None
+    with transaction.atomic():
+        unit = Unit.objects.select_for_update(of=("self",)).get(pk=registration.unit_id)
+        locked = (
+            EserviceRegistration.objects.select_for_update(of=("self",))
+            .select_related("unit", "ivan__provider", "dossier")
+            .get(pk=registration.pk)
+        )
+        if locked.status != RegistrationStatus.PENDING_ACTIVATION:
+            raise _refusal_for_ended(locked)
+        refusal = _activate_locked(unit, locked, actor=actor)
     if refusal is not None:
         raise refusal
     locked.refresh_from_db()
