@@ -205,6 +205,10 @@ ESIGN_CONFIRMATION_SECONDS = env.int("ESIGN_CONFIRMATION_SECONDS", default=120)
 ESIGN_SAD_SECONDS = env.int("ESIGN_SAD_SECONDS", default=60)
 ESIGN_TOKEN_SECONDS = env.int("ESIGN_TOKEN_SECONDS", default=3600)
 ESIGN_PIN_MAX_ATTEMPTS = env.int("ESIGN_PIN_MAX_ATTEMPTS", default=5)
+# One device confirmation per dossier: a signing request may continue (chainedTo) one used
+# this many seconds ago at most, and one chain holds at most this many requests.
+ESIGN_CHAIN_SECONDS = env.int("ESIGN_CHAIN_SECONDS", default=120)
+ESIGN_CHAIN_MAX_LENGTH = env.int("ESIGN_CHAIN_MAX_LENGTH", default=10)
 ESIGN_EXPIRY_SWEEP_SECONDS = env.float("ESIGN_EXPIRY_SWEEP_SECONDS", default=30.0)
 ESIGN_KEY_ENCRYPTION_KEY = env.str("ESIGN_KEY_ENCRYPTION_KEY", default="")
 

@@ -102,6 +102,13 @@ def _text(data: dict[str, Any], name: str, *, required: bool = True, default: st
     return value
 
 
+def _chained_to(data: dict[str, Any]) -> str:
+    """The optional `chainedTo` (a requestID); absent, null or empty means no chaining."""
+    if data.get("chainedTo") is None:
+        return ""
+    return _text(data, "chainedTo", required=False).strip()[:64]
+
+
 def _flag(data: dict[str, Any], name: str, default: bool = False) -> bool:
     value = data.get(name, default)
     if not isinstance(value, bool):
@@ -194,6 +201,25 @@ def _pending(request: SigningRequest, expires_in: int) -> dict[str, Any]:
     }
 
 
+def _seconds_left(moment: datetime | None) -> int:
+    if moment is None:
+        return 0
+    return max(0, int((moment - timezone.now()).total_seconds()))
+
+
+def _authorized(request: SigningRequest) -> dict[str, Any]:
+    """A continuation is granted at once: the SAD is one authorizeCheck away."""
+    if not request.is_continuation:
+        return _pending(request, _seconds_left(request.expires_at))
+    assert request.chained_from is not None
+    return {
+        **_pending(request, _seconds_left(request.sad_expires_at)),
+        "status": "confirmed",
+        "interval": 0,
+        "chainedTo": str(request.chained_from.public_id),
+    }
+
+
 # --- endpoints ------------------------------------------------------------------------------
 
 
@@ -254,7 +280,8 @@ def credentials_info(
 def credentials_authorize(
     request: HttpRequest, holder: HolderAccount, data: dict[str, Any]
 ) -> tuple[dict[str, Any], int]:
-    """Always asynchronous: 202 with the request id; the device confirms later."""
+    """Always asynchronous: 202 with the request id; the device confirms later, unless the
+    request continues the previous one of the same dossier (`chainedTo`, docs/esign.md)."""
     signing_request = services.signing_request_create(
         holder=holder,
         credential_id=_text(data, "credentialID"),
@@ -265,9 +292,9 @@ def credentials_authorize(
         unit_name=_text(data, "unitName"),
         unit_tax_code=_text(data, "unitTaxCode", required=False),
         description=_text(data, "description", required=False),
+        chained_to=_chained_to(data),
     )
-    expires_in = int((signing_request.expires_at - timezone.now()).total_seconds())
-    return _pending(signing_request, max(0, expires_in)), 202
+    return _authorized(signing_request), 202
 
 
 @csc_method

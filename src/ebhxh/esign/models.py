@@ -170,6 +170,20 @@ class SigningRequest(models.Model):
     closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
     sad_hash = models.CharField(max_length=64, blank=True)
     sad_expires_at = models.DateTimeField(_("SAD hết hạn lúc"), null=True, blank=True)
+    # A dossier is signed several times in a row (each form's Cky, then CKy_Dvi) but the
+    # holder confirms once per dossier (seed 002): the later requests are continuations of
+    # the confirmed first one, granted without the device. One continuation per request.
+    chained_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continuation",
+        verbose_name=_("nối tiếp yêu cầu"),
+    )
+    chain_position = models.PositiveSmallIntegerField(
+        _("thứ tự trong chuỗi ký của hồ sơ"), default=1
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -187,6 +201,14 @@ class SigningRequest(models.Model):
                 condition=Q(confirmations_received__lte=models.F("required_confirmations")),
                 name="esign_confirmations_within_required",
             ),
+            # A request starts a chain and needs the device, or continues one and does not.
+            models.CheckConstraint(
+                condition=(
+                    Q(chained_from__isnull=True, chain_position=1, required_confirmations__gte=1)
+                    | Q(chained_from__isnull=False, chain_position__gt=1, required_confirmations=0)
+                ),
+                name="esign_chain_needs_no_device_only_when_chained",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -195,6 +217,11 @@ class SigningRequest(models.Model):
     @property
     def sad_issued(self) -> bool:
         return bool(self.sad_hash)
+
+    @property
+    def is_continuation(self) -> bool:
+        """Granted by the confirmation of an earlier request of the same dossier."""
+        return self.chained_from_id is not None
 
     @property
     def next_confirmation(self) -> int:

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from cryptography import x509
@@ -390,6 +391,68 @@ def _check_hashes(hashes: Sequence[bytes], hash_algorithm_oid: str) -> list[str]
     return [value.hex() for value in hashes]
 
 
+class ChainRefusal(StrEnum):
+    """Why a `chainedTo` was not honoured; the request then goes to the device as usual."""
+
+    UNKNOWN_PARENT = "unknown_parent"  # no such request of this holder
+    OTHER_CREDENTIAL = "other_credential"
+    OTHER_PROCEDURE = "other_procedure"
+    OTHER_UNIT = "other_unit"  # another MST or unit name
+    PARENT_NOT_USED = "parent_not_used"  # pending, denied, expired, or SAD not yet used
+    PARENT_NOT_CONFIRMED = "parent_not_confirmed"  # without its full count of confirmations
+    WINDOW_PASSED = "window_passed"  # used more than ESIGN_CHAIN_SECONDS ago
+    CHAIN_TOO_LONG = "chain_too_long"  # would exceed ESIGN_CHAIN_MAX_LENGTH
+    ALREADY_CONTINUED = "already_continued"  # a request continues only once
+
+
+def _chain_refusal(
+    parent: SigningRequest | None,
+    *,
+    credential: Credential,
+    procedure_code: str,
+    required_confirmations: int,
+    unit_name: str,
+    unit_tax_code: str,
+    now: datetime,
+) -> ChainRefusal | None:
+    """None when `parent` may stand for the device confirmation of the next request.
+
+    The parent is the previous request of the same dossier: same holder (looked up under
+    the holder), credential, procedure and unit, confirmed with the full count on the device
+    (itself, or the request that began the chain) and already used, a moment ago.
+    """
+    if parent is None:
+        return ChainRefusal.UNKNOWN_PARENT
+    if parent.credential_id != credential.pk:
+        return ChainRefusal.OTHER_CREDENTIAL
+    if parent.procedure_code != procedure_code:
+        return ChainRefusal.OTHER_PROCEDURE
+    if (parent.unit_tax_code, parent.unit_name) != (unit_tax_code, unit_name):
+        return ChainRefusal.OTHER_UNIT
+    if parent.status != _Status.USED or parent.closed_at is None:
+        return ChainRefusal.PARENT_NOT_USED
+    if parent.chained_from_id is None and not (
+        parent.required_confirmations >= required_confirmations
+        and parent.confirmations_received == parent.required_confirmations
+        and parent.confirmations.count() == parent.required_confirmations
+    ):
+        return ChainRefusal.PARENT_NOT_CONFIRMED
+    if parent.closed_at < now - timedelta(seconds=int(settings.ESIGN_CHAIN_SECONDS)):
+        return ChainRefusal.WINDOW_PASSED
+    if parent.chain_position >= int(settings.ESIGN_CHAIN_MAX_LENGTH):
+        return ChainRefusal.CHAIN_TOO_LONG
+    if SigningRequest.objects.filter(chained_from=parent).exists():
+        return ChainRefusal.ALREADY_CONTINUED
+    return None
+
+
+def _chain_parent(holder: HolderAccount, request_id: str) -> SigningRequest | None:
+    try:
+        return _locked_request(holder, request_id)
+    except RequestNotFound:
+        return None
+
+
 def signing_request_create(
     *,
     holder: HolderAccount,
@@ -401,11 +464,16 @@ def signing_request_create(
     unit_name: str,
     unit_tax_code: str = "",
     description: str = "",
+    chained_to: str = "",
 ) -> SigningRequest:
     """credentials/authorize: ask the holder's device to confirm signing these hashes.
 
     The number of confirmations comes from the procedure catalogue (seed 002: one for
-    register/change/stop dossiers, two for every other dossier).
+    register/change/stop dossiers, two for every other dossier). That number is per dossier,
+    which is signed several times in a row: with `chained_to` naming the previous request of
+    the same dossier (see `_chain_refusal`), the request is granted at once, without the
+    device, still single-use and bound to its own hashes. Any other `chained_to` is ignored
+    and the device is asked as usual; the audit record says why.
     """
     hex_hashes = _check_hashes(hashes, hash_algorithm_oid)
     if num_signatures != len(hex_hashes):
@@ -431,6 +499,21 @@ def signing_request_create(
         _check_usable(credential, now)
         if HolderAccount.objects.filter(pk=holder.pk, pin_locked_at__isnull=False).exists():
             raise DeviceLocked()
+        parent: SigningRequest | None = None
+        refusal: ChainRefusal | None = None
+        if chained_to:
+            parent = _chain_parent(holder, chained_to)
+            refusal = _chain_refusal(
+                parent,
+                credential=credential,
+                procedure_code=procedure.code,
+                required_confirmations=procedure.device_confirmations,
+                unit_name=unit_name,
+                unit_tax_code=tax_code,
+                now=now,
+            )
+            if refusal is not None:
+                parent = None
         request = SigningRequest.objects.create(
             holder=holder,
             credential=credential,
@@ -441,7 +524,9 @@ def signing_request_create(
             description=description.strip()[:500],
             hashes=hex_hashes,
             hash_algorithm_oid=hash_algorithm_oid,
-            required_confirmations=procedure.device_confirmations,
+            required_confirmations=0 if parent else procedure.device_confirmations,
+            chained_from=parent,
+            chain_position=parent.chain_position + 1 if parent else 1,
             created_at=now,
             expires_at=now + timedelta(seconds=int(settings.ESIGN_CONFIRMATION_SECONDS)),
         )
@@ -456,8 +541,23 @@ def signing_request_create(
                 "unit_tax_code": tax_code,
                 "hashes": hex_hashes,
                 "required_confirmations": request.required_confirmations,
+                "chained_to": chained_to or None,
+                "chain_refused": str(refusal) if refusal else None,
             },
         )
+        if parent is not None:
+            _move(request, _Status.CONFIRMED, now)
+            request.save(update_fields=["status", "confirmed_at", "sad_expires_at"])
+            audit_record(
+                actor=holder_actor(holder),
+                action="esign.request_chained",
+                target=request,
+                data={
+                    "parent": str(parent.public_id),
+                    "chain_position": request.chain_position,
+                    "hashes": hex_hashes,
+                },
+            )
     return request
 
 

@@ -43,6 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "procedures": all_procedures(),
             "demo_holders": DEMO_HOLDERS if settings.DEMO else (),
             "api_base": request.build_absolute_uri(reverse("esign:home")) + "csc/v2/",
+            "chain_seconds": int(settings.ESIGN_CHAIN_SECONDS),
         },
     )
 

@@ -2,10 +2,12 @@
 
 `CscClient` logs in to a holder account and lists its certificates (seed 002: link the
 account, pick a certificate when there are several); `RemoteSigner` is a `DigestSigner`, so
-`ebhxh.xmldsig.sign_xml` signs a Hoso with it exactly as with a USB token. Each
-`sign_digest` asks the provider to push the request to the holder's device, polls until the
-holder has confirmed as often as the procedure needs (once for register/change/stop dossiers,
-twice for the others), then fetches the signature and checks it against the certificate.
+`ebhxh.xmldsig.sign_xml` signs a Hoso with it exactly as with a USB token. The first
+`sign_digest` of a signer asks the provider to push the request to the holder's device, polls
+until the holder has confirmed as often as the procedure needs (once for register/change/stop
+dossiers, twice for the others), then fetches the signature and checks it against the
+certificate. Those counts are per dossier, which is signed several times (each form, then
+the envelope): the later calls chain to the previous request and need no new confirmation.
 
 Pure Python (httpx and cryptography, no Django): the I-VAN, a script or the CLI use it alike.
 Refusals raise `RemoteSigningError` subclasses with a stable `code` and a Vietnamese
@@ -257,6 +259,15 @@ class Authorization:
     confirmations_received: int = 0
     interval: float = DEFAULT_POLL_SECONDS
     sad: str | None = None
+    # "confirmed" when the provider granted the request as a continuation of `chained_to`
+    # (the previous request of the same dossier): no device confirmation is awaited.
+    status: str = "pending"
+    chained_to: str | None = None
+
+    @property
+    def granted(self) -> bool:
+        """Already confirmed: the SAD is one authorizeCheck away."""
+        return self.status == "confirmed"
 
 
 @dataclass(frozen=True)
@@ -329,6 +340,8 @@ def _authorization(body: dict[str, Any], request_id: str, pending: bool) -> Auth
             sad=_field(body, "SAD", str),
         )
     interval = body.get("interval", DEFAULT_POLL_SECONDS)
+    status = body.get("status", "pending")
+    chained_to = body.get("chainedTo")
     return Authorization(
         request_id=_field(body, "requestID", str),
         pending=True,
@@ -336,6 +349,8 @@ def _authorization(body: dict[str, Any], request_id: str, pending: bool) -> Auth
         required_confirmations=_field(body, "requiredConfirmations", int),
         confirmations_received=_field(body, "confirmationsReceived", int),
         interval=float(interval) if isinstance(interval, int | float) else DEFAULT_POLL_SECONDS,
+        status=status if isinstance(status, str) else "pending",
+        chained_to=chained_to if isinstance(chained_to, str) else None,
     )
 
 
@@ -427,22 +442,26 @@ class CscClient:
         unit_name: str,
         unit_tax_code: str = "",
         description: str = "",
+        chained_to: str | None = None,
     ) -> Authorization:
-        """Ask for the holder's confirmation; returns at once with the pending request."""
-        body = self._call(
-            "credentials/authorize",
-            {
-                "credentialID": credential_id,
-                "numSignatures": len(hashes),
-                "hashes": [_b64(value) for value in hashes],
-                "hashAlgorithmOID": HASH_SHA256_OID,
-                "description": description,
-                "procedureCode": procedure_code,
-                "unitName": unit_name,
-                "unitTaxCode": unit_tax_code,
-            },
-            accept=(202,),
-        )
+        """Ask for the holder's confirmation; returns at once with the pending request.
+
+        `chained_to` names the previous, used request of the same dossier: the provider then
+        may grant this one without asking the device again (`Authorization.granted`).
+        """
+        payload: dict[str, Any] = {
+            "credentialID": credential_id,
+            "numSignatures": len(hashes),
+            "hashes": [_b64(value) for value in hashes],
+            "hashAlgorithmOID": HASH_SHA256_OID,
+            "description": description,
+            "procedureCode": procedure_code,
+            "unitName": unit_name,
+            "unitTaxCode": unit_tax_code,
+        }
+        if chained_to:
+            payload["chainedTo"] = chained_to
+        body = self._call("credentials/authorize", payload, accept=(202,))
         return _authorization(body, "", pending=True)
 
     def authorize_check(self, *, credential_id: str, request_id: str) -> Authorization:
@@ -521,6 +540,10 @@ class RemoteSigner:
     them on the device and takes the number of confirmations from the procedure. `on_progress`
     is called whenever the state changes (waiting for confirmation 1/2, 2/2, signing, signed).
     `timeout` bounds the whole wait; by default the provider's time limit plus a margin.
+
+    One instance signs one dossier: the confirmations are per dossier (seed 002), so the
+    second and later `sign_digest` calls name the previous request (`chainedTo`) and the
+    provider grants them without the device when it may. `chain=False` asks every time.
     """
 
     def __init__(
@@ -537,6 +560,7 @@ class RemoteSigner:
         timeout: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        chain: bool = True,
     ) -> None:
         self._client = client
         self._credential = (
@@ -553,6 +577,13 @@ class RemoteSigner:
         self._timeout = timeout
         self._sleep = sleep
         self._clock = clock
+        self._chain = chain
+        self._previous_request_id: str | None = None
+
+    @property
+    def previous_request_id(self) -> str | None:
+        """The last request this signer used, which the next `sign_digest` continues."""
+        return self._previous_request_id
 
     @property
     def credential(self) -> RemoteCredential:
@@ -579,12 +610,18 @@ class RemoteSigner:
             unit_name=self._unit_name,
             unit_tax_code=self._unit_tax_code,
             description=self._description,
+            chained_to=self._previous_request_id if self._chain else None,
         )
         sad = self._wait_for_sad(pending)
-        self._report(SigningProgress("signing", "Đã xác nhận trên thiết bị, đang ký…"))
+        if pending.granted:
+            message = "Tiếp nối lần xác nhận trước của hồ sơ này, đang ký…"
+        else:
+            message = "Đã xác nhận trên thiết bị, đang ký…"
+        self._report(SigningProgress("signing", message))
         [signature] = self._client.sign_hash(
             credential_id=self._credential.id, sad=sad, hashes=[digest]
         )
+        self._previous_request_id = pending.request_id
         self._check(signature, digest)
         self._report(SigningProgress("signed", "Đã ký xong."))
         return signature
@@ -600,15 +637,17 @@ class RemoteSigner:
         while True:
             if state.sad is not None:
                 return state.sad
-            seen = (state.confirmations_received, state.required_confirmations)
-            if seen != last:
-                last = seen
-                self._report(_waiting(state))
+            if not state.granted:
+                seen = (state.confirmations_received, state.required_confirmations)
+                if seen != last:
+                    last = seen
+                    self._report(_waiting(state))
             if self._clock() >= deadline:
                 raise RemoteSigningExpired(
                     RemoteErrorCode.EXPIRED, detail="hết thời gian chờ phía phần mềm ký"
                 )
-            self._sleep(interval)
+            if not state.granted:
+                self._sleep(interval)
             state = self._client.authorize_check(
                 credential_id=self._credential.id, request_id=request_id
             )
