@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "ebhxh.agency.registrations",
     "ebhxh.agency.portal",
     "ebhxh.ivan",
+    "ebhxh.ivan.employees",
+    "ebhxh.ivan.filings",
     "ebhxh.esign",
     "ebhxh.demo",
     "axes",  # login lockout for the portal (docs/portal.md)
@@ -354,6 +356,10 @@ IVAN_NAME = env.str("IVAN_NAME", default="Công ty Cổ phần MISA")
 IVAN_GATEWAY_PKCS12 = env.str("IVAN_GATEWAY_PKCS12", default="")
 IVAN_GATEWAY_PASSWORD = env.str("IVAN_GATEWAY_PASSWORD", default="")
 IVAN_GATEWAY_TIMEOUT = env.float("IVAN_GATEWAY_TIMEOUT", default=30.0)
+# Provinces whose BHXH takes first-time unit-code requests (HSDKLanDau) electronically, as
+# the agency announces them; elsewhere the wizard prints the paper form (a REG008 answer
+# also leads there).
+IVAN_FIRST_TIME_PROVINCES = env.list("IVAN_FIRST_TIME_PROVINCES", default=["01"])
 
 # --- Demo sinks ----------------------------------------------------------------------------
 DEMO_MAILDIR = VAR_DIR / "demo" / "maildir"

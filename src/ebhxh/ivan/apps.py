@@ -6,3 +6,8 @@ class IvanConfig(AppConfig):
     name = "ebhxh.ivan"
     label = "ivan"
     verbose_name = _("I-VAN")
+
+    def ready(self) -> None:
+        from ebhxh.ivan.enrolment import hooks  # the registration wizard's outcome hooks
+
+        hooks.connect()

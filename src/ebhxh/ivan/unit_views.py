@@ -90,17 +90,3 @@ def unit_detail(request: HttpRequest, membership: Membership, unit_id: int) -> H
         "signature": selectors.signature_of(unit),
     }
     return render_app(request, membership, "ivan/unit_detail.html", context, menu="units")
-
-
-@member_required(Capability.VIEW)
-def dossiers(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """Hồ sơ: filled in by the next steps (registration, change, stop, business dossiers)."""
-    context = {"units": selectors.units_of(membership.company)}
-    return render_app(request, membership, "ivan/dossiers.html", context, menu="dossiers")
-
-
-@member_required(Capability.VIEW)
-def employees(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """Lao động: fetching employees from BHXH comes with the gateway; the sheet check is here."""
-    context = {"units": selectors.units_of(membership.company)}
-    return render_app(request, membership, "ivan/employees.html", context, menu="employees")

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from ebhxh.ivan import (
     account_views,
@@ -8,6 +8,7 @@ from ebhxh.ivan import (
     unit_views,
     views,
 )
+from ebhxh.ivan.enrolment import views as enrolment_views
 
 app_name = "ivan"
 
@@ -42,6 +43,63 @@ urlpatterns = [
         "don-vi/<int:unit_id>/chu-ky-so/tu-xa/chon/",
         signature_views.signature_remote_choose,
         name="signature_remote_choose",
+    ),
+    # registration wizard (Đăng ký dịch vụ, seeds 000 and 004)
+    path("don-vi/<int:unit_id>/dang-ky-dich-vu/", enrolment_views.enrolment, name="enrolment"),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/dang-ky/",
+        enrolment_views.register,
+        name="enrolment_register",
+    ),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/dang-ky-su-dung/",
+        enrolment_views.resubmit,
+        name="enrolment_resubmit",
+    ),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/cap-ma/",
+        enrolment_views.request_code,
+        name="enrolment_request_code",
+    ),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/bieu-mau-tk3-ts.pdf",
+        enrolment_views.paper_form,
+        name="enrolment_paper",
+    ),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/kich-hoat/",
+        enrolment_views.activate,
+        name="enrolment_activate",
+    ),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/gui-lai-ma/",
+        enrolment_views.resend,
+        name="enrolment_resend",
+    ),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/cap-nhat-ma/",
+        enrolment_views.update_code,
+        name="enrolment_update_code",
+    ),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/thay-doi/",
+        enrolment_views.change,
+        name="enrolment_change",
+    ),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/ngung/",
+        enrolment_views.stop,
+        name="enrolment_stop",
+    ),
+    path(
+        "don-vi/<int:unit_id>/dang-ky-dich-vu/cap-nhat-trang-thai/",
+        enrolment_views.refresh,
+        name="enrolment_refresh",
+    ),
+    path(
+        "thiet-lap/thong-tin-su-dung-dich-vu/",
+        enrolment_views.service_info,
+        name="service_info",
     ),
     # settings (Thiết lập)
     path("thiet-lap/", settings_views.settings_home, name="settings"),
@@ -83,6 +141,6 @@ urlpatterns = [
     path("thiet-lap/co-cau-to-chuc/xuat/", org_views.org_export, name="org_export"),
     path("thiet-lap/co-cau-to-chuc/tep-mau/", org_views.org_template, name="org_template"),
     # Hồ sơ, Lao động
-    path("ho-so/", unit_views.dossiers, name="dossiers"),
-    path("lao-dong/", unit_views.employees, name="employees"),
+    path("ho-so/", include("ebhxh.ivan.filings.urls")),
+    path("lao-dong/", include("ebhxh.ivan.employees.urls")),
 ]
