@@ -33,6 +33,7 @@ def test_load_twice_makes_the_same_data(settings):
     assert units == {
         "0109234567": ("TA0123K", False, "01"),
         "0109234567-002": ("", True, "01"),
+        "0109123458": ("0109123458DNA01", False, "01"),
     }
     for account in demo_data.DEMO_USERS:
         assert User.objects.get(username=account.username).check_password(account.password)

@@ -28,7 +28,7 @@ TOKEN_PIN = "123456"  # noqa: S105
 TOKEN_SO_PIN = "87654321"  # noqa: S105
 # Holders whose keys the demo token carries: organisations (one with two certificates, as
 # seed 002 describes) and an individual.
-HOLDERS = ("hoa-binh", "sao-mai-vnpt", "sao-mai-viettel", "nguyen-thi-huong")
+HOLDERS = ("hoa-binh", "sao-mai-vnpt", "sao-mai-viettel", "sao-mai-lb", "nguyen-thi-huong")
 
 
 def token_dir() -> Path:

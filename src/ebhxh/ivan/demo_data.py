@@ -111,6 +111,25 @@ UNITS: Final = (
 )
 
 
+# Units of the other demo companies (company MST, unit). Hoà Bình's unit code is the one in
+# the agency's demo registry, where it is already active with the VNPT I-VAN (00020): its
+# registration through this I-VAN is refused CE007 and the old provider can be stopped (seed
+# 004, `ebhxh.agency.registrations.demo_data`). The demo USB token holds its certificate.
+OTHER_UNITS: Final = (
+    (
+        HOA_BINH,
+        services.UnitInput(
+            name="Công ty Cổ phần Đầu tư Thương mại Hoà Bình",
+            province_code="01",
+            tax_code=HOA_BINH,
+            first_time=False,
+            unit_code="0109123458DNA01",
+            contact_email="nhansu@hoabinh.example.vn",
+        ),
+    ),
+)
+
+
 def load(*, log: Callable[[str], None]) -> None:
     User = get_user_model()
     with transaction.atomic():
@@ -176,6 +195,12 @@ def load(*, log: Callable[[str], None]) -> None:
                     org_node_id=home.pk if home else None,
                 ),
             )
+            created += 1
+        for tax_code, unit_data in OTHER_UNITS:
+            owner = memberships[tax_code]
+            if Unit.objects.filter(company=owner.company, tax_code=unit_data.tax_code).exists():
+                continue
+            services.unit_create(by=owner, data=unit_data)
             created += 1
     if created:
         accounts = ", ".join(user.username for user in DEMO_USERS)

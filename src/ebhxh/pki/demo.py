@@ -137,6 +137,16 @@ SPECS: Final[tuple[_Spec, ...]] = (
         unit_code="YN0456B",
     ),
     _Spec(
+        "sao-mai-lb",
+        "organisation",
+        "vnpt-ca",
+        "CN CÔNG TY TNHH CÔNG NGHỆ SAO MAI TẠI LONG BIÊN (DEMO)",
+        organization="CHI NHÁNH CÔNG TY TNHH CÔNG NGHỆ SAO MAI TẠI LONG BIÊN (DEMO)",
+        locality="Phường Long Biên",
+        province="Hà Nội",
+        tax_code="0109234567-002",
+    ),
+    _Spec(
         "song-hau",
         "organisation",
         "viettel-ca",

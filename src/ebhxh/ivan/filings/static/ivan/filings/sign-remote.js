@@ -44,7 +44,7 @@
       if (status.state === "signing") show(status.progress || {});
       else if (status.state === "signed" || status.state === "sending") $("remote-status").textContent = "Đã ký xong. Đang gửi hồ sơ tới cổng giao dịch của BHXH…";
       if (status.redirect) {
-        $("remote-status").textContent = status.number ? "BHXH đã tiếp nhận hồ sơ, số hồ sơ " + status.number + "." : status.state_label;
+        $("remote-status").textContent = status.number ? "BHXH đã tiếp nhận hồ sơ, số hồ sơ " + status.number + ". Đang mở kết quả xử lý…" : status.state_label;
         window.location.assign(status.redirect);
         return;
       }

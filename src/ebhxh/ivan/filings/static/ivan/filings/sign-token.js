@@ -65,7 +65,7 @@
       } else if (step.state === "refused") {
         ui.say("sign-status", "BHXH từ chối hồ sơ (" + step.result_code + "): " + step.result_message, "error");
       } else {
-        ui.say("sign-status", "BHXH đã tiếp nhận hồ sơ, số hồ sơ " + step.number + ".", "ok");
+        ui.say("sign-status", "BHXH đã tiếp nhận hồ sơ, số hồ sơ " + step.number + ". Đang mở kết quả xử lý…", "ok");
       }
       window.setTimeout(function () { window.location.assign(step.redirect || window.location.pathname.replace(/ky\/$/, "")); }, 800);
     } catch (error) {
