@@ -34,6 +34,7 @@ from ebhxh.agency.gateway.errors import GatewayError
 from ebhxh.agency.gateway.models import RequestNonce
 from ebhxh.agency.gateway.responses import error_response
 from ebhxh.agency.registry.models import IvanConnection
+from ebhxh.core.queries import unique_or_none
 from ebhxh.dossiers.errors import DossierFormatError
 from ebhxh.dossiers.transport import (
     IVAN_PREFIX,
@@ -101,7 +102,9 @@ def authenticate_ivan(request: HttpRequest, *, body: bytes | None = None) -> Iva
         code = read_code(request.headers, prefix=IVAN_PREFIX)
     except RequestSignatureError as error:
         raise GatewayError("AUT001", error.reason) from None
-    connection = IvanConnection.objects.select_related("provider").filter(provider_id=code).first()
+    connection = unique_or_none(
+        IvanConnection.objects.select_related("provider").filter(provider_id=code)
+    )
     if connection is None:
         raise GatewayError("AUT001", f"không có kết nối nào của I-VAN {code}")
     if connection.status != IvanConnection.Status.ACTIVE or not connection.provider.is_active:

@@ -21,6 +21,7 @@ from datetime import datetime
 from ebhxh.agency.gateway import eligibility, trust
 from ebhxh.agency.gateway.errors import GatewayError
 from ebhxh.agency.registry.models import IvanConnection, Unit
+from ebhxh.core.queries import unique_or_none
 from ebhxh.dossiers.envelope import (
     IVAN_CODE_XPATH,
     MANAGING_AGENCY_XPATH,
@@ -76,7 +77,9 @@ def managing_agency(envelope: Envelope) -> Agency:
     """The agency that numbers and decides the dossier."""
     unit_code = envelope.unit.unit_code
     if unit_code:
-        unit = Unit.objects.select_related("managing_agency").filter(unit_code=unit_code).first()
+        unit = unique_or_none(
+            Unit.objects.select_related("managing_agency").filter(unit_code=unit_code)
+        )
         if unit is None:
             raise GatewayError(
                 "REG001", f"mã đơn vị {unit_code} chưa có trong dữ liệu", xpath=UNIT_CODE_XPATH
@@ -89,7 +92,9 @@ def managing_agency(envelope: Envelope) -> Agency:
             )
         return unit.managing_agency
     code = envelope.unit.managing_agency
-    agency = Agency.objects.filter(code=code, level=Agency.Level.LOCAL, is_active=True).first()
+    agency = unique_or_none(
+        Agency.objects.filter(code=code, level=Agency.Level.LOCAL, is_active=True)
+    )
     if agency is None:
         raise GatewayError(
             "SCH007",

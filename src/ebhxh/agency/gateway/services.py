@@ -34,6 +34,7 @@ from ebhxh.agency.gateway.models import (
 from ebhxh.agency.gateway.signing import agency_signer
 from ebhxh.agency.registry.models import IvanConnection
 from ebhxh.audit.services import SYSTEM_ACTOR, audit_record
+from ebhxh.core.queries import unique_or_none
 from ebhxh.dossiers.receipt import RECEIPT, Receipt, build_receipt, format_number
 from ebhxh.reference.models import Agency
 from ebhxh.reference.procedures import ProcedureKind, get_procedure
@@ -58,7 +59,10 @@ class Intake:
 def _resend(*, ivan: IvanConnection, message_id: str, sha256: str) -> Intake | None:
     """The stored answer to a resend: the same receipt if the bytes are the same, SYS002 if
     this message id already carried other bytes, None if the message id is new."""
-    existing = Dossier.objects.filter(ivan=ivan, message_id=message_id).first()
+    # The envelope is not part of the answer: a resend does not read its 30–60 KiB again.
+    existing = unique_or_none(
+        Dossier.objects.filter(ivan=ivan, message_id=message_id).defer("envelope")
+    )
     if existing is None:
         return None
     if existing.envelope_sha256 != sha256:

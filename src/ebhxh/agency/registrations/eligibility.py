@@ -8,7 +8,7 @@ registration itself. Registered in `RegistrationsConfig.ready()`.
 from __future__ import annotations
 
 from ebhxh.agency.gateway.errors import GatewayError
-from ebhxh.agency.registrations.selectors import active_registration, unit_by_code
+from ebhxh.agency.registrations.selectors import active_registration_of_unit_code
 from ebhxh.agency.registry.models import IvanConnection
 from ebhxh.dossiers.envelope import UNIT_CODE_XPATH, Envelope
 from ebhxh.reference.procedures import ProcedureKind
@@ -18,8 +18,7 @@ def unit_has_active_registration(ivan: IvanConnection, envelope: Envelope) -> Ga
     """None when `ivan` holds the unit's active registration; AUT002 otherwise."""
     if envelope.procedure.kind is not ProcedureKind.BUSINESS:
         return None
-    unit = unit_by_code(envelope.unit.unit_code)
-    active = active_registration(unit) if unit is not None else None
+    active = active_registration_of_unit_code(envelope.unit.unit_code)
     if active is not None and active.ivan_id == ivan.pk:
         return None
     if active is None:
