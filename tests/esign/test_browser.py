@@ -1,38 +1,25 @@
 """The device page on a phone-sized screen in headless Chromium: log in, see the request with
 its procedure, unit and hash, count down, enter the PIN and confirm.
 
-Launched like tests/signer_agent/test_browser.py (Debian's /usr/bin/chromium through
-Playwright, no browser download); `scripts/install-system-deps.sh` installs it.
+The browser from tests/support/browser.py (Debian's /usr/bin/chromium through Playwright,
+no browser download); screenshots in test-artifacts/screenshots/esign-device-*.png.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from ebhxh.esign import services
 from ebhxh.esign.models import HolderAccount, SigningRequest
 from ebhxh.esign.services import SHA256_OID
 from tests.esign.support import PASSWORD, PIN, SAO_MAI_NAME, SAO_MAI_TAX_CODE, credential_of
+from tests.support.browser import browser_fixture, shot  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 DIGEST = hashlib.sha256(b"04/DK-IVAN of Sao Mai").digest()
 
@@ -40,23 +27,6 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the test itself is synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"esign-device-{name}.png"), full_page=True)
 
 
 def test_phone_logs_in_sees_the_request_and_confirms_with_the_pin(
@@ -78,7 +48,7 @@ def test_phone_logs_in_sees_the_request_and_confirms_with_the_pin(
     page = context.new_page()
     page.goto(live_server.url + reverse("esign:device"))
     expect(page.locator("h1")).to_have_text("Đăng nhập tài khoản ký số từ xa")
-    shot(page, "1-login")
+    shot(page, "esign-device-1-login")
     page.fill("#id_username", "saomai")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")
@@ -102,13 +72,13 @@ def test_phone_logs_in_sees_the_request_and_confirms_with_the_pin(
         "fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())"
     )
     assert manifest["start_url"] == "/esign/thiet-bi/"
-    shot(page, "2-request")
+    shot(page, "esign-device-2-request")
 
     card.locator("input[name=pin]").fill(PIN)
     card.locator("button.approve").click()
     expect(page.locator(".message-success")).to_contain_text("Đã xác nhận lần 1/1")
     expect(page.locator(".empty")).to_have_text("Không có yêu cầu ký nào đang chờ xác nhận.")
-    shot(page, "3-confirmed")
+    shot(page, "esign-device-3-confirmed")
     request.refresh_from_db()
     assert request.status == "confirmed"
     assert "Chrome" in request.confirmations.get().user_agent

@@ -2,39 +2,25 @@
 error on the way), and sets up its USB-token certificate through the signer agent, with a
 SoftHSM2 token holding two certificates (the branch's and the parent company's).
 
-Launched like tests/signer_agent/test_browser.py (Debian's /usr/bin/chromium through
-Playwright); skipped where that Chromium or SoftHSM2 is not installed. Screenshots land in
-test-artifacts/screenshots/ivan-*.png.
+Browser, token and agent from tests/support/browser.py; skipped where SoftHSM2 is not
+installed. Screenshots land in test-artifacts/screenshots/ivan-*.png.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from ebhxh.ivan import demo_data
 from ebhxh.ivan.models import SignatureSetup, SigningMethod, Unit
 from ebhxh.pki.demo import DemoPki
 from ebhxh.signer_agent import AgentServer
-from ebhxh.signers.pkcs11 import load_into_token
-from ebhxh.signers.softhsm import find_softhsm_module, init_softhsm_token
+from ebhxh.signers.softhsm import find_softhsm_module
+from tests.support.browser import agent_fixture, browser_fixture, load_token, shot  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN_LABEL = "EBHXH-IVAN"
 PIN = "123456"
 SO_PIN = "87654321"
@@ -49,46 +35,17 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the test itself is synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
 def token(softhsm_conf: Path, module_path: Path, demo_pki: DemoPki) -> str:
     """A token as a branch's accountant might have it: the branch's certificate and the
     parent company's (which must not sign for the branch)."""
-    init_softhsm_token(token_label=TOKEN_LABEL, so_pin=SO_PIN, pin=PIN)
-    for slug in ("sao-mai-vnpt", "sao-mai-hcm"):
-        entity = demo_pki.entity(slug)
-        load_into_token(
-            module_path,
-            token_label=TOKEN_LABEL,
-            pin=PIN,
-            p12=demo_pki.path(entity.files.pkcs12).read_bytes(),
-            p12_password=entity.p12_password.encode(),
-            label=slug,
-        )
-    return TOKEN_LABEL
-
-
-@pytest.fixture
-def agent(live_server, settings, token: str, module_path: Path) -> Iterator[AgentServer]:
-    server = AgentServer(port=0, module=module_path, allowed_origins=[live_server.url]).start()
-    settings.SIGNER_AGENT_URL = server.url
-    yield server
-    server.stop()
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"ivan-{name}.png"), full_page=True)
+    return load_token(
+        module_path,
+        demo_pki,
+        ("sao-mai-vnpt", "sao-mai-hcm"),
+        label=TOKEN_LABEL,
+        pin=PIN,
+        so_pin=SO_PIN,
+    )
 
 
 def test_admin_adds_a_unit_and_sets_up_its_usb_token(
@@ -100,14 +57,14 @@ def test_admin_adds_a_unit_and_sets_up_its_usb_token(
 
     page.goto(live_server.url + reverse("ivan:home"))
     expect(page.locator("#demo-accounts")).to_contain_text("saomai.preparer")
-    shot(page, "1-entry")
+    shot(page, "ivan-1-entry")
     page.click("#login-link")
     page.fill("#id_username", admin.username)
     page.fill("#id_password", admin.password)
     page.click("button[type=submit]")
     expect(page.locator("#current-company")).to_have_text("Công ty Cổ phần Sao Mai")
     expect(page.locator(".unit-card")).to_have_count(2)
-    shot(page, "2-units")
+    shot(page, "ivan-2-units")
 
     # Thêm mới đơn vị, first with a mistyped branch MST.
     page.click("#add-unit")
@@ -117,13 +74,13 @@ def test_admin_adds_a_unit_and_sets_up_its_usb_token(
     page.fill("#id_unit_code", "YN0456B")
     page.click("#unit-submit")
     expect(page.locator("#id_tax_code-error")).to_contain_text("MST_BRANCH_FORMAT")
-    shot(page, "3-unit-error")
+    shot(page, "ivan-3-unit-error")
     page.fill("#id_tax_code", BRANCH)
     page.click("#unit-submit")
     unit = Unit.objects.get(tax_code=BRANCH)
     expect(page).to_have_url(live_server.url + reverse("ivan:signature", args=[unit.pk]))
     expect(page.locator(".checklist [data-step=declare]")).to_have_class("step step-done")
-    shot(page, "4-signature-start")
+    shot(page, "ivan-4-signature-start")
 
     # Chữ ký số qua USB Token: agent, pairing, certificate.
     page.click("#check-agent")
@@ -151,7 +108,7 @@ def test_admin_adds_a_unit_and_sets_up_its_usb_token(
     page.click("#save-token")
     expect(page.locator("#save-status")).to_contain_text("IDN001", timeout=20_000)
     assert page.input_value("#pin") == ""
-    shot(page, "5-mst-mismatch")
+    shot(page, "ivan-5-mst-mismatch")
     assert not SignatureSetup.objects.filter(unit=unit).exists()
 
     # The branch's own certificate is saved.
@@ -164,7 +121,7 @@ def test_admin_adds_a_unit_and_sets_up_its_usb_token(
     expect(page.locator("#current-validity")).to_contain_text("từ ")
     expect(page.locator(".messages")).to_contain_text("Đã lưu chứng thư số")
     expect(page.locator(".checklist [data-step=signature]")).to_have_class("step step-done")
-    shot(page, "6-signature-saved")
+    shot(page, "ivan-6-signature-saved")
 
     setup = SignatureSetup.objects.get(unit=unit)
     assert setup.method == SigningMethod.TOKEN
@@ -179,9 +136,9 @@ def test_admin_adds_a_unit_and_sets_up_its_usb_token(
     expect(page.locator(f".unit-card[data-unit='{unit.pk}'] [data-step=register]")).to_have_class(
         "step step-current"
     )
-    shot(page, "7-units-checklist")
+    shot(page, "ivan-7-units-checklist")
     page.goto(live_server.url + reverse("ivan:org_tree"))
     expect(page.locator(".org-tree li")).to_have_count(3)
-    shot(page, "8-org-structure")
+    shot(page, "ivan-8-org-structure")
     page.goto(live_server.url + reverse("ivan:settings"))
-    shot(page, "9-settings")
+    shot(page, "ivan-9-settings")

@@ -2,6 +2,9 @@
 
 And the other side of the rule: a page from an origin the agent does not allow gets nothing,
 not even with a session token stolen from an allowed page.
+
+Browser and agent (over the conftest's token) from tests/support/browser.py; screenshots in
+test-artifacts/screenshots/signer-agent-*.png.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 import ebhxh.core
 from ebhxh.demo import pki as demo_pki_module
@@ -25,33 +28,11 @@ from ebhxh.signers.types import TokenCertificate
 from ebhxh.xmldsig import ENVELOPE, verify_xml
 from tests.pki.support import demo_dir_copy
 from tests.signer_agent.conftest import PIN, TOKEN_LABEL, pair
+from tests.support.browser import agent_fixture, browser_fixture, shot  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CLIENT_JS = Path(ebhxh.core.__file__).parent / "static" / "core" / "signer-agent.js"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the test itself is synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -65,42 +46,33 @@ def served_pki(demo_pki: DemoPki, settings, tmp_path: Path) -> Iterator[DemoPki]
 
 
 @pytest.fixture
-def page_agent(
-    live_server, settings, token_certificate: TokenCertificate, module_path: Path
-) -> Iterator[AgentServer]:
-    """An agent that allows only the live server's origin; the page is told where it is."""
-    agent = AgentServer(port=0, module=module_path, allowed_origins=[live_server.url]).start()
-    settings.SIGNER_AGENT_URL = agent.url
-    yield agent
-    agent.stop()
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"signer-agent-{name}.png"), full_page=True)
+def token(token_certificate: TokenCertificate) -> str:
+    """The conftest's token, for the shared `agent` that allows only the live server's origin
+    (this module's `agent` replaces the conftest's)."""
+    return TOKEN_LABEL
 
 
 def test_demo_page_pairs_signs_and_the_hoso_verifies(
     browser: Browser,
     live_server,
-    page_agent: AgentServer,
+    agent: AgentServer,
     served_pki: DemoPki,
     token_certificate: TokenCertificate,
     tmp_path: Path,
 ) -> None:
     page = browser.new_page(locale="vi-VN")
     page.goto(live_server.url + reverse("demo:sign_with_token"))
-    shot(page, "1-start")
+    shot(page, "signer-agent-1-start")
 
     page.click("#check-agent")
     expect(page.locator("#agent-status")).to_contain_text("Ứng dụng ký số đang chạy")
 
     page.click("#start-pairing")
     expect(page.locator("#pairing-code")).to_be_enabled()
-    code = page_agent.pending_code(live_server.url)
+    code = agent.pending_code(live_server.url)
     assert code is not None
     page.fill("#pairing-code", code)
-    shot(page, "2-pairing")
+    shot(page, "signer-agent-2-pairing")
     page.click("#confirm-pairing")
     expect(page.locator("#pair-status")).to_contain_text("Đã ghép nối")
 
@@ -108,7 +80,7 @@ def test_demo_page_pairs_signs_and_the_hoso_verifies(
     expect(page.locator("#cert-identifier")).to_have_text("MST 0109123458")
     expect(page.locator("#cert-subject")).to_contain_text("HOÀ BÌNH")
     expect(page.locator("#cert-validity")).to_contain_text("từ ")
-    shot(page, "3-certificate")
+    shot(page, "signer-agent-3-certificate")
 
     page.fill("#pin", PIN)
     page.click("#sign-button")
@@ -117,9 +89,9 @@ def test_demo_page_pairs_signs_and_the_hoso_verifies(
     expect(page.locator("#result-tax-code")).to_have_text("0109123458")
     expect(page.locator("#result-signer")).to_contain_text("HOÀ BÌNH")
     assert page.input_value("#pin") == ""  # the PIN does not stay in the page
-    shot(page, "4-signed")
+    shot(page, "signer-agent-4-signed")
 
-    [event] = [e for e in page_agent.events if e.kind == "sign"]
+    [event] = [e for e in agent.events if e.kind == "sign"]
     assert (event.origin, event.result) == (live_server.url, "OK")
     assert "Hồ sơ 600" in event.description
 
@@ -158,25 +130,25 @@ def test_demo_page_pairs_signs_and_the_hoso_verifies(
 
 
 def test_wrong_pin_shows_the_token_message(
-    browser: Browser, live_server, page_agent: AgentServer, served_pki: DemoPki
+    browser: Browser, live_server, agent: AgentServer, served_pki: DemoPki
 ) -> None:
     page = browser.new_page()
     page.goto(live_server.url + reverse("demo:sign_with_token"))
     page.click("#check-agent")
     page.click("#start-pairing")
     expect(page.locator("#pairing-code")).to_be_enabled()
-    page.fill("#pairing-code", page_agent.pending_code(live_server.url) or "")
+    page.fill("#pairing-code", agent.pending_code(live_server.url) or "")
     page.click("#confirm-pairing")
     expect(page.locator("#pin")).to_be_enabled()
     page.fill("#pin", "000000")
     page.click("#sign-button")
     expect(page.locator("#sign-status")).to_contain_text("Mã PIN không đúng")
     expect(page.locator("#sign-status")).to_contain_text("TOKEN_PIN_INCORRECT")
-    shot(page, "5-wrong-pin")
+    shot(page, "signer-agent-5-wrong-pin")
 
 
 @pytest.fixture
-def foreign_site(tmp_path: Path, page_agent: AgentServer) -> Iterator[str]:
+def foreign_site(tmp_path: Path, agent: AgentServer) -> Iterator[str]:
     """A web page on another origin (another port) that loads the client and tries to sign."""
     site = tmp_path / "site"
     site.mkdir()
@@ -186,7 +158,7 @@ def foreign_site(tmp_path: Path, page_agent: AgentServer) -> Iterator[str]:
 <script src="signer-agent.js"></script>
 <script>
 window.attempt = async function (stolenToken) {{
-  const agent = new EbhxhSignerAgent({{ baseUrl: "{page_agent.url}", storage: null }});
+  const agent = new EbhxhSignerAgent({{ baseUrl: "{agent.url}", storage: null }});
   const seen = {{}};
   for (const [name, call] of [
     ["status", () => agent.status()],
@@ -216,17 +188,17 @@ window.attempt = async function (stolenToken) {{
 
 
 def test_a_page_from_another_origin_cannot_get_a_signature(
-    browser: Browser, live_server, page_agent: AgentServer, foreign_site: str
+    browser: Browser, live_server, agent: AgentServer, foreign_site: str
 ) -> None:
-    stolen = pair(page_agent, live_server.url)  # even a valid token of the allowed page
+    stolen = pair(agent, live_server.url)  # even a valid token of the allowed page
     page = browser.new_page()
     page.goto(foreign_site + "/index.html")
     seen = page.evaluate("token => window.attempt(token)", stolen)
     assert set(seen) == {"status", "pair", "sign"}
     for outcome in seen.values():
         assert outcome.startswith("AGENT_UNREACHABLE: Chưa chạy ứng dụng ký số ebhxh"), seen
-    refused = [e for e in page_agent.events if e.origin == foreign_site]
+    refused = [e for e in agent.events if e.origin == foreign_site]
     assert refused and all(e.result == "ORIGIN_NOT_ALLOWED" for e in refused)
     assert {e.path for e in refused} >= {"/status", "/pair/start", "/sign"}
-    assert not [e for e in page_agent.events if e.kind == "sign"]
-    assert page_agent.pending_code(foreign_site) is None
+    assert not [e for e in agent.events if e.kind == "sign"]
+    assert agent.pending_code(foreign_site) is None

@@ -8,40 +8,25 @@
 3. paper at the counter: the officer enters the form, sees the due date, refuses with a
    reason that reaches the person by SMS and email.
 
-Launched like tests/signer_agent/test_browser.py (Debian's /usr/bin/chromium through
-Playwright); skipped where that Chromium (or, for the signing walk, SoftHSM2) is not
-installed. Screenshots land in
-test-artifacts/screenshots/portal-*.png.
+Browser, token and agent from tests/support/browser.py; the signing walk is skipped where
+SoftHSM2 is not installed. Screenshots land in test-artifacts/screenshots/portal-*.png.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from ebhxh.agency.portal.models import IndividualRegistration, RegistrationStatus
 from ebhxh.pki.demo import DemoPki
 from ebhxh.signer_agent import AgentServer
-from ebhxh.signers.pkcs11 import load_into_token
-from ebhxh.signers.softhsm import find_softhsm_module, init_softhsm_token
+from ebhxh.signers.softhsm import find_softhsm_module
 from tests.agency.portal import support
+from tests.support.browser import agent_fixture, browser_fixture, load_token, shot  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN_LABEL = "EBHXH-CANHAN"
 PIN = "123456"
 SO_PIN = "87654321"
@@ -55,49 +40,21 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the test itself is synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
 def token(softhsm_conf: Path, module_path: Path, trusted_pki: DemoPki) -> str:
     """Nguyễn Thị Hương's personal certificate on a USB token (SoftHSM2)."""
-    init_softhsm_token(token_label=TOKEN_LABEL, so_pin=SO_PIN, pin=PIN)
-    entity = trusted_pki.entity("nguyen-thi-huong")
-    load_into_token(
+    return load_token(
         module_path,
-        token_label=TOKEN_LABEL,
+        trusted_pki,
+        {"nguyen-thi-huong": "Chữ ký số cá nhân"},
+        label=TOKEN_LABEL,
         pin=PIN,
-        p12=trusted_pki.path(entity.files.pkcs12).read_bytes(),
-        p12_password=entity.p12_password.encode(),
-        label="Chữ ký số cá nhân",
+        so_pin=SO_PIN,
     )
-    return TOKEN_LABEL
-
-
-@pytest.fixture
-def agent(live_server, settings, token: str, module_path: Path) -> Iterator[AgentServer]:
-    server = AgentServer(port=0, module=module_path, allowed_origins=[live_server.url]).start()
-    settings.SIGNER_AGENT_URL = server.url
-    yield server
-    server.stop()
 
 
 @pytest.fixture
 def portal_settings(settings, live_server):
     settings.PORTAL_BASE_URL = live_server.url
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"portal-{name}.png"), full_page=True)
 
 
 def fill_mau01(page: Page, data: dict[str, str]) -> None:
@@ -135,7 +92,7 @@ def first_login(page: Page, live_server, password: str, shots: str) -> None:
     page.goto(live_server.url + reverse("portal:login"))
     page.fill("#id_username", "001190012345")
     page.fill("#id_password", password)
-    shot(page, f"{shots}-login")
+    shot(page, f"portal-{shots}-login")
     page.click("#login")
     expect(page.locator("#change-required")).to_contain_text("do hệ thống cấp")
     page.goto(live_server.url + reverse("portal:account"))  # anything else: sent back
@@ -145,14 +102,14 @@ def first_login(page: Page, live_server, password: str, shots: str) -> None:
     page.fill("#id_new_password2", "Huong@1990")
     page.click("#change-password")
     expect(page.locator(".field-error").first).to_contain_text("không được chứa họ tên")
-    shot(page, f"{shots}-change-password")
+    shot(page, f"portal-{shots}-change-password")
     page.fill("#id_old_password", password)
     page.fill("#id_new_password1", support.STRONG)
     page.fill("#id_new_password2", support.STRONG)
     page.click("#change-password")
     expect(page.locator("#account-username")).to_have_text("001190012345")
     expect(page.locator(".message-success")).to_contain_text("Đã đổi mật khẩu")
-    shot(page, f"{shots}-account")
+    shot(page, f"portal-{shots}-account")
 
 
 @pytest.mark.skipif(find_softhsm_module() is None, reason="SoftHSM2 is not installed")
@@ -168,15 +125,15 @@ def test_with_a_certificate_sign_submit_get_the_account_and_change_the_password(
 ) -> None:
     page = browser.new_page(locale="vi-VN", viewport={"width": 1280, "height": 900})
     page.goto(live_server.url + reverse("agency:portal"))
-    shot(page, "1-portal")
+    shot(page, "portal-1-portal")
     page.click(f"a[href='{reverse('portal:registration_start')}']")
-    shot(page, "2-choose")
+    shot(page, "portal-2-choose")
     page.click("#with-certificate")
     fill_mau01(page, support.HUONG)
     page.fill("#id_citizen_id", "00119001234")  # one digit short first
     page.click("#to-sign")
     expect(page.locator("[data-code=CCCD_LENGTH]")).to_contain_text("phải có đúng 12 chữ số")
-    shot(page, "3-form-error")
+    shot(page, "portal-3-form-error")
     page.fill("#id_citizen_id", "001190012345")
     page.click("#to-sign")
 
@@ -187,11 +144,11 @@ def test_with_a_certificate_sign_submit_get_the_account_and_change_the_password(
     page.fill("#pairing-code", agent.pending_code(live_server.url) or "")
     page.click("#confirm-pairing")
     expect(page.locator("#cert-identifier")).to_have_text("001190012345")
-    shot(page, "4-sign")
+    shot(page, "portal-4-sign")
     page.fill("#pin", PIN)
     page.click("#sign-button")
     expect(page.locator("#registration-status")).to_have_text("Đã chấp nhận", timeout=30_000)
-    shot(page, "5-accepted")
+    shot(page, "portal-5-accepted")
 
     registration = IndividualRegistration.objects.get()
     assert registration.status == RegistrationStatus.ACCEPTED
@@ -218,14 +175,14 @@ def test_without_a_certificate_declare_print_and_the_officer_accepts(
     # Only Hà Nội's offices remain offered once the province is chosen.
     visible = page.locator("#id_reception_agency optgroup:not([hidden])")
     assert visible.count() == 1 and visible.get_attribute("label") == "Thành phố Hà Nội"
-    shot(page, "7-declare")
+    shot(page, "portal-7-declare")
     page.click("#to-confirm")
     expect(page.locator("main")).to_contain_text("Bảo hiểm xã hội cơ sở Ba Đình")
     page.check("#id_confirm")
-    shot(page, "8-confirm")
+    shot(page, "portal-8-confirm")
     page.click("#confirm")
     expect(page.locator("#registration-status")).to_have_text("Chờ nộp tại cơ quan BHXH")
-    shot(page, "9-declared")
+    shot(page, "portal-9-declared")
     registration = IndividualRegistration.objects.get()
     pdf = page.request.get(live_server.url + page.get_attribute("#print-pdf", "href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
@@ -234,14 +191,14 @@ def test_without_a_certificate_declare_print_and_the_officer_accepts(
     officer = officer_login(browser, live_server, reverse("portal:officer_reception"))
     officer.fill("#id_q", "001190012345")
     officer.click("form.filters button")
-    shot(officer, "10-officer-queue")
+    shot(officer, "portal-10-officer-queue")
     officer.click(f"text={registration.tracking_number}")
     expect(officer.locator("#registry-check")).to_contain_text("Khớp")
-    shot(officer, "11-officer-detail")
+    shot(officer, "portal-11-officer-detail")
     officer.click("#accept")
     expect(officer.locator("#registration-status")).to_have_text("Đã chấp nhận")
     expect(officer.locator(".message-success")).to_contain_text("tài khoản đã được cấp")
-    shot(officer, "12-officer-accepted")
+    shot(officer, "portal-12-officer-accepted")
     assert "da duoc chap nhan" in sms_text(sms_gateway, "+84912345678")
     assert [m["To"] for m in smtp_server.messages] == ["huong@example.vn"]
 
@@ -253,15 +210,15 @@ def test_paper_at_the_counter_the_officer_enters_it_and_refuses_with_a_reason(
     page = officer_login(browser, live_server, reverse("portal:officer_counter"))
     page.click("#enter-paper")
     fill_mau01(page, support.HUONG)
-    shot(page, "13-counter-entry")
+    shot(page, "portal-13-counter-entry")
     page.click("#receive-paper")
     expect(page.locator("#registration-status")).to_have_text("Đã tiếp nhận, đang xử lý")
     expect(page.locator("#due-on")).not_to_be_empty()
-    shot(page, "14-counter-received")
+    shot(page, "portal-14-counter-received")
     page.fill("#id_reason", "Chữ ký trên tờ khai khác chữ ký trên thẻ căn cước; vui lòng ký lại.")
     page.click("#refuse")
     expect(page.locator("#registration-status")).to_have_text("Không chấp nhận")
-    shot(page, "15-counter-refused")
+    shot(page, "portal-15-counter-refused")
     page.goto(live_server.url + reverse("portal:officer_counter") + "?status=refused")
     expect(page.locator("#queue")).to_contain_text("Nguyễn Thị Hương")
     text = sms_text(sms_gateway, "+84912345678")

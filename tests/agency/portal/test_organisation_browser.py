@@ -10,7 +10,8 @@
 3. without a certificate: the printable PDF, and the officer of the managing office finds it
    in the queue and accepts it.
 
-Screenshots land in test-artifacts/screenshots/portal-org-*.png.
+Browser, token and agent from tests/support/browser.py; screenshots land in
+test-artifacts/screenshots/portal-org-*.png.
 """
 
 from __future__ import annotations
@@ -27,19 +28,17 @@ from ebhxh.agency.portal.models import OrganisationRegistration, OrganisationSta
 from ebhxh.agency.registrations.models import EserviceRegistration
 from ebhxh.pki.demo import DemoPki
 from ebhxh.signer_agent import AgentServer
-from ebhxh.signers.pkcs11 import load_into_token
-from ebhxh.signers.softhsm import find_softhsm_module, init_softhsm_token
+from ebhxh.signers.softhsm import find_softhsm_module
 from tests.agency.portal import organisation_support as org
 from tests.agency.portal import support
 from tests.agency.portal.test_browser import (  # noqa: F401 - fixtures
     OFFICER_PASSWORD,
     PIN,
-    SCREENSHOTS,
     SO_PIN,
-    browser,
     officer_login,
     portal_settings,
 )
+from tests.support.browser import agent_fixture, browser_fixture, load_token, shot  # noqa: F401
 
 TOKEN_LABEL = "EBHXH-SAOMAI"
 
@@ -50,34 +49,17 @@ pytestmark = [
 ]
 
 
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"portal-org-{name}.png"), full_page=True)
-
-
 @pytest.fixture
 def token(softhsm_conf: Path, module_path: Path, trusted_pki: DemoPki) -> str:
     """Sao Mai's certificate (MST 0109234567) and, to choose from, Sông Hậu's."""
-    init_softhsm_token(token_label=TOKEN_LABEL, so_pin=SO_PIN, pin=PIN)
-    for slug, label in (("song-hau", "Chữ ký số Sông Hậu"), ("sao-mai-vnpt", "Chữ ký số Sao Mai")):
-        entity = trusted_pki.entity(slug)
-        load_into_token(
-            module_path,
-            token_label=TOKEN_LABEL,
-            pin=PIN,
-            p12=trusted_pki.path(entity.files.pkcs12).read_bytes(),
-            p12_password=entity.p12_password.encode(),
-            label=label,
-        )
-    return TOKEN_LABEL
-
-
-@pytest.fixture
-def agent(live_server, settings, token: str, module_path: Path):
-    server = AgentServer(port=0, module=module_path, allowed_origins=[live_server.url]).start()
-    settings.SIGNER_AGENT_URL = server.url
-    yield server
-    server.stop()
+    return load_token(
+        module_path,
+        trusted_pki,
+        {"song-hau": "Chữ ký số Sông Hậu", "sao-mai-vnpt": "Chữ ký số Sao Mai"},
+        label=TOKEN_LABEL,
+        pin=PIN,
+        so_pin=SO_PIN,
+    )
 
 
 @pytest.fixture
@@ -119,7 +101,7 @@ def start(page: Page, live_server) -> None:
     page.goto(live_server.url + reverse("portal:login"))
     page.click("#nav-register")
     page.check("input[name=kind][value=organisation]")
-    shot(page, "1-choose")
+    shot(page, "portal-org-1-choose")
     page.click("#next")
     expect(page.locator("h1")).to_contain_text("Cơ quan/Tổ chức")
 
@@ -151,10 +133,10 @@ def complete_with_the_emailed_code(page: Page, smtp_server, live_server) -> str:
     page.click("#complete")
     expect(page.locator("[data-code]").first).to_contain_text("REG004")
     page.fill("#id_code", code.group(1))
-    shot(page, "5-activate")
+    shot(page, "portal-org-5-activate")
     page.click("#complete")
     expect(page.locator("#registration-status")).to_have_text("Đã cấp tài khoản")
-    shot(page, "6-completed")
+    shot(page, "portal-org-6-completed")
     [account_mail] = [m for m in smtp_server.messages if "đã được cấp" in str(m["Subject"])]
     body = text_of(account_mail)
     assert "Tên đăng nhập: TA0123K" in body
@@ -169,18 +151,18 @@ def first_login(page: Page, live_server, password: str) -> None:
     page.fill("#id_password", password)
     page.click("#login")
     expect(page.locator("#change-required")).to_be_visible()
-    shot(page, "7-change-password")
+    shot(page, "portal-org-7-change-password")
     page.fill("#id_old_password", password)
     page.fill("#id_new_password1", support.STRONG)
     page.fill("#id_new_password2", support.STRONG)
     page.click("#change-password")
     expect(page.locator("#account-username")).to_have_text("TA0123K")
-    shot(page, "8-account")
+    shot(page, "portal-org-8-account")
 
 
 @pytest.mark.skipif(find_softhsm_module() is None, reason="SoftHSM2 is not installed")
 def test_seed_001_with_the_usb_token_then_the_emailed_code_then_the_first_login(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server,
     portal_settings,  # noqa: F811
     agent: AgentServer,
@@ -194,10 +176,10 @@ def test_seed_001_with_the_usb_token_then_the_emailed_code_then_the_first_login(
     fill_form(page, unit_code="TZH490L")
     page.click("#agree")
     expect(page.locator("[data-code=ORG_UNIT_UNKNOWN]")).to_contain_text("Không có đơn vị")
-    shot(page, "2-form-error")
+    shot(page, "portal-org-2-form-error")
     page.fill("#id_unit_code", "TA0123K")
     page.check("#id_confirm")
-    shot(page, "2-form")
+    shot(page, "portal-org-2-form")
     page.click("#agree")
 
     page.click("#check-agent")
@@ -214,7 +196,7 @@ def test_seed_001_with_the_usb_token_then_the_emailed_code_then_the_first_login(
     page.fill("#pin", PIN)
     page.click("#sign-button")
     expect(page.locator("#sign-status")).to_contain_text("IDN001")
-    shot(page, "3-wrong-certificate")
+    shot(page, "portal-org-3-wrong-certificate")
     page.click("#change-certificate")
     choose_certificate(page, org.SAO_MAI_TAX)
     expect(page.locator("#certificate-status")).to_contain_text("Đúng chữ ký số của đơn vị")
@@ -222,7 +204,7 @@ def test_seed_001_with_the_usb_token_then_the_emailed_code_then_the_first_login(
     page.click("#sign-button")
     expect(page.locator("#registration-status")).to_have_text("Chờ nhập mã xác nhận")
     expect(page.locator("#code-sent")).to_contain_text("ketoan@saomai.vn")
-    shot(page, "4-submitted")
+    shot(page, "portal-org-4-submitted")
     page.click("#ok")
 
     registration = OrganisationRegistration.objects.get()
@@ -237,7 +219,7 @@ def test_seed_001_with_the_usb_token_then_the_emailed_code_then_the_first_login(
 
 
 def test_seed_001_remote_signing_confirmed_on_the_device(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server,
     portal_settings,  # noqa: F811
     settings,
@@ -268,7 +250,7 @@ def test_seed_001_remote_signing_confirmed_on_the_device(
     expect(page.locator("#remote-credential")).to_contain_text("0109234567")
     page.click("#remote-sign-button")
     expect(page.locator("#remote-status")).to_contain_text("Đang chờ xác nhận lần 1/1")
-    shot(page, "9-remote-waiting")
+    shot(page, "portal-org-9-remote-waiting")
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
     device = phone.new_page()
@@ -286,14 +268,14 @@ def test_seed_001_remote_signing_confirmed_on_the_device(
     expect(page.locator("#registration-status")).to_have_text(
         "Chờ nhập mã xác nhận", timeout=30_000
     )
-    shot(page, "10-remote-submitted")
+    shot(page, "portal-org-10-remote-submitted")
     registration = OrganisationRegistration.objects.get()
     assert registration.signer_subject and org.SAO_MAI_TAX in registration.signer_subject
     complete_with_the_emailed_code(page, smtp_server, live_server)
 
 
 def test_seed_001_without_a_certificate_print_and_the_officer_accepts(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server,
     portal_settings,  # noqa: F811
     units,
@@ -306,10 +288,10 @@ def test_seed_001_without_a_certificate_print_and_the_officer_accepts(
     fill_form(page)
     page.uncheck("#id_uses_certificate")
     page.check("#id_transact_at_1")
-    shot(page, "11-paper-form")
+    shot(page, "portal-org-11-paper-form")
     page.click("#agree")
     expect(page.locator("#registration-status")).to_have_text("Chờ nộp bản giấy tại cơ quan BHXH")
-    shot(page, "12-paper-declared")
+    shot(page, "portal-org-12-paper-declared")
     pdf = page.request.get(live_server.url + (page.get_attribute("#print-pdf", "href") or ""))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
@@ -319,14 +301,14 @@ def test_seed_001_without_a_certificate_print_and_the_officer_accepts(
     officer.fill("#id_q", "ta0123k")
     officer.click("form.filters button")
     expect(officer.locator("#queue")).to_contain_text("Công ty TNHH Công nghệ Sao Mai")
-    shot(officer, "13-officer-queue")
+    shot(officer, "portal-org-13-officer-queue")
     officer.click(f"text={registration.tracking_number}")
     expect(officer.locator("#current-provider")).to_contain_text("Chưa đăng ký")
-    shot(officer, "14-officer-detail")
+    shot(officer, "portal-org-14-officer-detail")
     officer.click("#accept")
     expect(officer.locator("#registration-status")).to_have_text("Đã cấp tài khoản")
     expect(officer.locator("#account-username")).to_have_text("TA0123K")
-    shot(officer, "15-officer-accepted")
+    shot(officer, "portal-org-15-officer-accepted")
     registration.refresh_from_db()
     assert registration.status == OrganisationStatus.COMPLETED
     [mail] = [m for m in smtp_server.messages if "đã được cấp" in str(m["Subject"])]

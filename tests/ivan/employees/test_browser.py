@@ -1,49 +1,36 @@
 """Lấy lao động in headless Chromium over a live server: the I-VAN reaches the real gateway
-at live_server.url + "/gateway/v1/". The admin opens Lao động, fetches Sao Mai's employees,
-searches without diacritics, then follows a second fetch's progress until the page reloads.
+at live_server.url + "/gateway/v1/" (`live_ivan_gateway`). The admin opens Lao động, fetches
+Sao Mai's employees, searches without diacritics, then follows a second fetch's progress until
+the page reloads.
 
 The page's timers are Playwright's fake clock while the second fetch runs in the test thread,
 so no poll reaches the server at the same time (on SQLite the live server shares the test's
-single in-memory connection). Screenshots: test-artifacts/screenshots/ivan-employees-*.png.
+single in-memory connection). The browser from tests/support/browser.py; screenshots:
+test-artifacts/screenshots/ivan-employees-*.png.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from ebhxh.agency.gateway import signing, trust
 from ebhxh.agency.gateway.models import Dossier
 from ebhxh.agency.registrations.models import EserviceRegistration
-from ebhxh.ivan import gateway
 from ebhxh.ivan import services as ivan_services
 from ebhxh.ivan.employees import services
 from ebhxh.ivan.employees.models import EmployeeFetch, FetchStatus
 from ebhxh.ivan.gateway import gateway_client
 from ebhxh.ivan.models import Company, Membership, Role
 from ebhxh.pki.demo import DemoPki
-from tests.agency.gateway.factories import connect_ivan
 from tests.agency.registrations import support
 from tests.ivan.conftest import SAO_MAI, make_active, make_user, unit_input
 from tests.ivan.employees.conftest import seed_agency_unit
+from tests.ivan.gateway_support import live_ivan_gateway_fixture  # noqa: F401
+from tests.support.browser import browser_fixture, shot  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "mat-khau-thu-nghiem"
 
 pytestmark = [
@@ -51,39 +38,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("reference_data"),
 ]
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the test itself is synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live_gateway(live_server, settings, demo_pki: DemoPki) -> Iterator[str]:
-    """The I-VAN 00110 connected at the agency, calling the gateway over real HTTP."""
-    settings.DEMO = True
-    settings.DEMO_PKI_DIR = demo_pki.directory
-    settings.GATEWAY_TRUST_ANCHORS = []
-    settings.AGENCY_SIGNER_PKCS12 = ""
-    settings.IVAN_GATEWAY_PKCS12 = ""
-    settings.IVAN_CODE = "00110"
-    settings.IVAN_GATEWAY_URL = live_server.url + "/gateway/v1/"
-    trust.reset()
-    signing.reset()
-    gateway.reset()
-    gateway.use_transport(None)
-    connect_ivan(demo_pki, "00110")
-    yield live_server.url
-    gateway.reset()
-    trust.reset()
-    signing.reset()
 
 
 def _activate_at_agency(pki: DemoPki) -> None:
@@ -101,13 +55,9 @@ def _activate_at_agency(pki: DemoPki) -> None:
         assert client.post("activations", json_body=body).status_code == 200
 
 
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"ivan-employees-{name}.png"), full_page=True)
-
-
+@pytest.mark.usefixtures("live_ivan_gateway")
 def test_fetch_search_and_follow_the_progress(
-    browser: Browser, live_gateway: str, demo_pki: DemoPki, monkeypatch: pytest.MonkeyPatch
+    browser: Browser, live_server, demo_pki: DemoPki, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_agency_unit()
     _activate_at_agency(demo_pki)
@@ -123,17 +73,17 @@ def test_fetch_search_and_follow_the_progress(
     )
 
     page = browser.new_page(locale="vi-VN", viewport={"width": 1280, "height": 900})
-    page.goto(live_gateway + reverse("ivan:login"))
+    page.goto(live_server.url + reverse("ivan:login"))
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.goto(live_gateway + reverse("ivan:employees"))
+    page.goto(live_server.url + reverse("ivan:employees"))
     rows = page.locator("#employee-units tbody tr")
     expect(rows).to_have_count(2)
     expect(page.locator(f"tr[data-unit='{pending.pk}']")).to_contain_text(
         "Cần đăng ký dịch vụ trước"
     )
-    shot(page, "1-units")
+    shot(page, "ivan-employees-1-units")
 
     # Lấy lao động: the task runs, the gateway answers, the list is there.
     page.click(f"tr[data-unit='{unit.pk}'] a")
@@ -143,14 +93,14 @@ def test_fetch_search_and_follow_the_progress(
     expect(page.locator("#employees tbody tr")).to_have_count(4)
     expect(page.locator("#fetched-at")).to_contain_text("Lấy từ BHXH lúc")
     expect(page.locator("#fetch-button")).to_have_text("Cập nhật ngay")
-    shot(page, "2-list")
+    shot(page, "ivan-employees-2-list")
 
     # Search without diacritics.
     page.fill("#q", "nguyen van")
     page.click("#employee-search button[type=submit]")
     expect(page.locator("#employee-count")).to_have_text("Tìm thấy 2 lao động (trong tổng số 4).")
     expect(page.locator("#employees td.name")).to_have_text(["Nguyễn Văn An", "Nguyễn Văn Bình"])
-    shot(page, "3-search")
+    shot(page, "ivan-employees-3-search")
 
     # "Cập nhật ngay" with the task held back: the page shows progress and polls.
     queued: list[int] = []
@@ -162,7 +112,7 @@ def test_fetch_search_and_follow_the_progress(
         "Đang gửi yêu cầu lấy lao động tới cổng BHXH…"
     )
     expect(page.locator("#fetch-button")).to_be_disabled()
-    shot(page, "4-progress")
+    shot(page, "ivan-employees-4-progress")
     [fetch_id] = queued
     assert services.employee_fetch_run(fetch_id=fetch_id).status == FetchStatus.SUCCEEDED
     page.clock.run_for(2000)  # the poll sees the fetch done and reloads the page
@@ -170,5 +120,5 @@ def test_fetch_search_and_follow_the_progress(
     expect(page.locator("#fetch-button")).to_be_enabled()
     expect(page.locator("#employee-count")).to_have_text("Tổng số 4 lao động.")
     assert EmployeeFetch.objects.filter(unit=unit, status=FetchStatus.SUCCEEDED).count() == 2
-    shot(page, "5-updated")
+    shot(page, "ivan-employees-5-updated")
     page.close()

@@ -3,23 +3,23 @@ Sao Mai prepares a D02-TS, signs it with a SoftHSM2 token through the real signe
 remotely, confirming twice on the esign device page), the real gateway receives it, and the
 dossier shows in the list with its number, its timeline, and both downloads.
 
-Launched like tests/ivan/test_browser.py; screenshots in test-artifacts/screenshots/ivan-600-*.
+The live gateway from tests/ivan/gateway_support.py; browser, token and agent from
+tests/support/browser.py; screenshots in test-artifacts/screenshots/ivan-600-*.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from ebhxh.agency.gateway import signing, trust
+from ebhxh.agency.registry.models import IvanConnection
 from ebhxh.esign.models import HolderAccount
-from ebhxh.ivan import demo_data, gateway
+from ebhxh.ivan import demo_data
 from ebhxh.ivan import services as ivan_services
 from ebhxh.ivan.filings import remote
 from ebhxh.ivan.filings.models import Filing, FilingState
@@ -27,28 +27,17 @@ from ebhxh.ivan.models import Membership, Unit
 from ebhxh.pki.demo import DemoPki
 from ebhxh.pki.loading import fingerprint_sha256
 from ebhxh.signer_agent import AgentServer
-from ebhxh.signers.pkcs11 import load_into_token
 from ebhxh.signers.remote import CscClient
-from ebhxh.signers.softhsm import find_softhsm_module, init_softhsm_token
-from tests.agency.gateway.factories import connect_ivan, register_unit
+from ebhxh.signers.softhsm import find_softhsm_module
+from tests.agency.gateway.factories import register_unit
 from tests.esign.support import PASSWORD as ESIGN_PASSWORD
 from tests.esign.support import PIN as ESIGN_PIN
 from tests.esign.support import SAO_MAI, make_holder
 from tests.ivan.conftest import make_active
 from tests.ivan.filings.conftest import register_at_agency
+from tests.ivan.gateway_support import live_ivan_gateway_fixture  # noqa: F401
+from tests.support.browser import agent_fixture, browser_fixture, load_token, shot  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN_LABEL = "EBHXH-SAOMAI"
 PIN = "123456"
 SO_PIN = "87654321"
@@ -72,65 +61,17 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live_gateway(live_server, settings, demo_pki: DemoPki) -> Iterator[str]:
-    """The I-VAN reaches the real gateway of the live server over HTTP, as 00110."""
-    settings.DEMO = True
-    settings.DEMO_PKI_DIR = demo_pki.directory
-    settings.GATEWAY_TRUST_ANCHORS = []
-    settings.AGENCY_SIGNER_PKCS12 = ""
-    settings.IVAN_GATEWAY_PKCS12 = ""
-    settings.IVAN_CODE = "00110"
-    settings.IVAN_GATEWAY_URL = f"{live_server.url}/gateway/v1/"
-    settings.IVAN_BASE_URL = live_server.url
-    trust.reset()
-    signing.reset()
-    gateway.reset()
-    gateway.use_transport(None)
-    ivan = connect_ivan(demo_pki, "00110")
-    register_at_agency(register_unit("sao-mai-vnpt"), ivan)
-    yield live_server.url
-    gateway.reset()
-    trust.reset()
-    signing.reset()
+def live_gateway(live_server, live_ivan_gateway: IvanConnection) -> str:
+    """`live_ivan_gateway` with Sao Mai registered at the agency through it; the base URL."""
+    register_at_agency(register_unit("sao-mai-vnpt"), live_ivan_gateway)
+    return live_server.url
 
 
 @pytest.fixture
 def token(softhsm_conf: Path, module_path: Path, demo_pki: DemoPki) -> str:
-    init_softhsm_token(token_label=TOKEN_LABEL, so_pin=SO_PIN, pin=PIN)
-    entity = demo_pki.entity("sao-mai-vnpt")
-    load_into_token(
-        module_path,
-        token_label=TOKEN_LABEL,
-        pin=PIN,
-        p12=demo_pki.path(entity.files.pkcs12).read_bytes(),
-        p12_password=entity.p12_password.encode(),
-        label="sao-mai-vnpt",
+    return load_token(
+        module_path, demo_pki, ("sao-mai-vnpt",), label=TOKEN_LABEL, pin=PIN, so_pin=SO_PIN
     )
-    return TOKEN_LABEL
-
-
-@pytest.fixture
-def agent(live_server, settings, token: str, module_path: Path) -> Iterator[AgentServer]:
-    server = AgentServer(port=0, module=module_path, allowed_origins=[live_server.url]).start()
-    settings.SIGNER_AGENT_URL = server.url
-    yield server
-    server.stop()
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"ivan-600-{name}.png"), full_page=True)
 
 
 def _demo() -> tuple[Membership, Unit, demo_data.DemoUser]:
@@ -162,14 +103,14 @@ def _prepare_600(page: Page, base: str, unit: Unit, tmp_path: Path, name: str) -
     page.set_input_files("#id_sheet", str(bad))
     page.click("#check-d02")
     expect(page.locator("#d02-issues")).to_contain_text("Dòng 2, cột H (Phương án)")
-    shot(page, f"{name}-1-dry-run-errors")
+    shot(page, f"ivan-600-{name}-1-dry-run-errors")
     good = tmp_path / "bang-ke.csv"
     good.write_text(SHEET.format(period=month), encoding="utf-8")
     page.select_option("#id_unit", str(unit.pk))
     page.set_input_files("#id_sheet", str(good))
     page.click("#check-d02")
     expect(page.locator("#d02-ok")).to_contain_text("tăng 1, giảm 1")
-    shot(page, f"{name}-2-dry-run-ok")
+    shot(page, f"ivan-600-{name}-2-dry-run-ok")
     page.click("#create-d02")
     expect(page.locator("h1")).to_have_text("Ký và nộp hồ sơ")
     return Filing.objects.get(unit=unit, state=FilingState.DRAFT)
@@ -179,13 +120,13 @@ def _check_list_and_downloads(page: Page, base: str, filing: Filing, name: str) 
     page.goto(base + reverse("ivan:dossiers"))
     row = page.locator(f"tr[data-filing='{filing.pk}']")
     expect(row.locator(".filing-number")).to_have_text(filing.number)
-    shot(page, f"{name}-5-list")
+    shot(page, f"ivan-600-{name}-5-list")
     row.locator("a").first.click()
     expect(page.locator("#timeline")).to_contain_text("BHXH đã tiếp nhận hồ sơ")
     page.click("#refresh-filing")
     expect(page.locator("[data-state]").first).to_have_text("Được chấp nhận")
     expect(page.locator("#timeline")).to_contain_text("Đã chấp nhận")
-    shot(page, f"{name}-6-timeline")
+    shot(page, f"ivan-600-{name}-6-timeline")
     with page.expect_download() as envelope_download:
         page.click("#download-envelope")
     envelope = Path(envelope_download.value.path()).read_bytes()
@@ -214,7 +155,7 @@ def test_600_signed_with_the_usb_token_and_tracked(
     base = live_gateway
     _login(page, base, user)
     filing = _prepare_600(page, base, unit, tmp_path, "token")
-    shot(page, "token-3-sign")
+    shot(page, "ivan-600-token-3-sign")
 
     page.click("#check-agent")
     expect(page.locator("#agent-status")).to_contain_text("Ứng dụng ký số đang chạy")
@@ -228,7 +169,7 @@ def test_600_signed_with_the_usb_token_and_tracked(
     page.fill("#pin", PIN)
     page.click("#sign-button")
     expect(page.locator("#sign-status")).to_contain_text("số hồ sơ", timeout=30_000)
-    shot(page, "token-4-received")
+    shot(page, "ivan-600-token-4-received")
     expect(page).to_have_url(f"{base}/ivan/ho-so/{filing.pk}/", timeout=10_000)
     filing.refresh_from_db()
     assert filing.state == FilingState.RECEIVED and filing.number
@@ -268,7 +209,7 @@ def test_600_signed_remotely_with_two_device_confirmations(
     _login(page, base, user)
     filing = _prepare_600(page, base, unit, tmp_path, "remote")
     expect(page.locator("#remote-sign")).to_contain_text("xác nhận 2 lần")
-    shot(page, "remote-3-sign")
+    shot(page, "ivan-600-remote-3-sign")
     page.fill("#remote-password", ESIGN_PASSWORD)
     page.click("#remote-sign-button")
     expect(page.locator("#remote-status")).to_contain_text(
@@ -276,25 +217,28 @@ def test_600_signed_remotely_with_two_device_confirmations(
     )
     expect(page.locator("#remote-confirmations")).to_contain_text("Đã xác nhận 0/2 lần")
     expect(page.locator("#remote-form")).to_be_hidden()
-    shot(page, "remote-4-waiting")
+    shot(page, "ivan-600-remote-4-waiting")
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN").new_page()
     phone.goto(base + reverse("esign:device"))
     phone.fill("#id_username", "saomai")
     phone.fill("#id_password", ESIGN_PASSWORD)
-    phone.click("button[type=submit]")
+    # Each click submits a form: wait for its page before reloading, or the reload races it.
+    with phone.expect_navigation():
+        phone.click("button[type=submit]")
     for confirmation in (1, 2):
         phone.reload()
         pin = phone.locator("input[name=pin]").first
         expect(pin).to_be_visible(timeout=20_000)
         pin.fill(ESIGN_PIN)
-        phone.locator("form[action$='/dong-y/'] button[type=submit]").first.click()
+        with phone.expect_navigation():
+            phone.locator("form[action$='/dong-y/'] button[type=submit]").first.click()
         if confirmation == 1:
             expect(page.locator("#remote-confirmations")).to_contain_text(
                 "Đã xác nhận 1/2 lần", timeout=20_000
             )
-            shot(page, "remote-4b-one-of-two")
-    phone.screenshot(path=str(SCREENSHOTS / "ivan-600-remote-device.png"), full_page=True)
+            shot(page, "ivan-600-remote-4b-one-of-two")
+    shot(phone, "ivan-600-remote-device")
     expect(page).to_have_url(f"{base}/ivan/ho-so/{filing.pk}/", timeout=60_000)
     filing.refresh_from_db()
     assert filing.state == FilingState.RECEIVED and filing.number

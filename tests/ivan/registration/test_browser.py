@@ -9,47 +9,32 @@ decides the unit-code request in the officer console (a second browser context).
 3. Sao Mai already active with VNPT (00020): CE007 → "Ngừng dịch vụ" (06/NG-IVAN signed) →
    "Đăng ký sử dụng" re-submits the refused 04 → activation → active.
 
-Launched like tests/ivan/test_browser.py; screenshots in
-test-artifacts/screenshots/ivan-registration-*.png.
+The live gateway from tests/ivan/gateway_support.py; browser, token and agent from
+tests/support/browser.py; screenshots in test-artifacts/screenshots/ivan-registration-*.png.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from ebhxh.agency.gateway import signing, trust
 from ebhxh.agency.registrations.models import EserviceRegistration, RegistrationStatus
 from ebhxh.agency.registry.models import IvanConnection
 from ebhxh.agency.registry.services import officer_create
 from ebhxh.audit.services import SYSTEM_ACTOR
 from ebhxh.dossiers.forms.registration import CHANGE, FIRST_TIME_PROCEDURE, REGISTER, STOP
-from ebhxh.ivan import gateway
 from ebhxh.ivan.filings.models import Filing, FilingState
 from ebhxh.ivan.models import Membership, ServiceState, Unit
 from ebhxh.pki.demo import DemoPki
 from ebhxh.signer_agent import AgentServer
-from ebhxh.signers.pkcs11 import load_into_token
-from ebhxh.signers.softhsm import find_softhsm_module, init_softhsm_token
-from tests.agency.gateway.factories import connect_ivan
+from ebhxh.signers.softhsm import find_softhsm_module
+from tests.ivan.gateway_support import live_ivan_gateway_fixture  # noqa: F401
 from tests.ivan.registration.conftest import CONTACT, activation_code, active_elsewhere
+from tests.support.browser import SCREENSHOTS, agent_fixture, browser_fixture, load_token, shot  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN_LABEL = "EBHXH-DEMO"  # the label the conftest's `set_token` records
 PIN = "123456"
 SO_PIN = "87654321"
@@ -66,67 +51,22 @@ pytestmark = [
 
 
 @pytest.fixture
-def ivan_gateway(live_server, settings, demo_pki: DemoPki) -> Iterator[IvanConnection]:
-    """tests/ivan/gateway_support.py over HTTP: the live server's real gateway, as 00110.
-    Overrides the conftest's fixture, so `sao_mai` and `hoa_binh` use it."""
-    settings.DEMO = True
-    settings.DEMO_PKI_DIR = demo_pki.directory
-    settings.GATEWAY_TRUST_ANCHORS = []
-    settings.AGENCY_SIGNER_PKCS12 = ""
-    settings.IVAN_GATEWAY_PKCS12 = ""
-    settings.IVAN_CODE = "00110"
-    settings.IVAN_GATEWAY_URL = f"{live_server.url}/gateway/v1/"
-    settings.IVAN_BASE_URL = live_server.url
-    trust.reset()
-    signing.reset()
-    gateway.reset()
-    gateway.use_transport(None)
-    yield connect_ivan(demo_pki, "00110")
-    gateway.reset()
-    trust.reset()
-    signing.reset()
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the test itself is synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+def ivan_gateway(live_ivan_gateway: IvanConnection) -> IvanConnection:
+    """The conftest's `sao_mai` and `hoa_binh` reach the live server's gateway over HTTP."""
+    return live_ivan_gateway
 
 
 @pytest.fixture
 def token(softhsm_conf: Path, module_path: Path, demo_pki: DemoPki) -> str:
     """The demo token's organisations: Sao Mai's VNPT certificate and Hoà Bình's."""
-    init_softhsm_token(token_label=TOKEN_LABEL, so_pin=SO_PIN, pin=PIN)
-    for slug in ("sao-mai-vnpt", "hoa-binh"):
-        entity = demo_pki.entity(slug)
-        load_into_token(
-            module_path,
-            token_label=TOKEN_LABEL,
-            pin=PIN,
-            p12=demo_pki.path(entity.files.pkcs12).read_bytes(),
-            p12_password=entity.p12_password.encode(),
-            label=slug,
-        )
-    return TOKEN_LABEL
-
-
-@pytest.fixture
-def agent(live_server, settings, token: str, module_path: Path) -> Iterator[AgentServer]:
-    server = AgentServer(port=0, module=module_path, allowed_origins=[live_server.url]).start()
-    settings.SIGNER_AGENT_URL = server.url
-    yield server
-    server.stop()
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"ivan-registration-{name}.png"), full_page=True)
+    return load_token(
+        module_path,
+        demo_pki,
+        ("sao-mai-vnpt", "hoa-binh"),
+        label=TOKEN_LABEL,
+        pin=PIN,
+        so_pin=SO_PIN,
+    )
 
 
 def login(browser: Browser, base: str, admin: Membership) -> Page:
@@ -158,11 +98,11 @@ class Signer:
         page.fill("#pairing-code", code)
         page.click("#confirm-pairing")
         expect(page.locator("#certificate-status")).to_contain_text("Đúng chứng thư số")
-        shot(page, f"{name}-sign")
+        shot(page, f"ivan-registration-{name}-sign")
         page.fill("#pin", PIN)
         page.click("#sign-button")
         expect(page.locator("#sign-status")).to_contain_text("số hồ sơ", timeout=SIGN_TIMEOUT)
-        shot(page, f"{name}-signed")
+        shot(page, f"ivan-registration-{name}-signed")
         # back on the unit's registration page once the engine has the agency's answer
         expect(page).to_have_url(
             self.base + reverse("ivan:enrolment", args=[filing.unit_id]), timeout=10_000
@@ -183,7 +123,7 @@ def activate(page: Page, name: str, email: str) -> None:
     step = page.locator("#step-activate")
     expect(step).to_contain_text("mã kích hoạt")
     expect(step).to_contain_text("24 giờ")
-    shot(page, f"{name}-activate")
+    shot(page, f"ivan-registration-{name}-activate")
     page.fill("#id_code", "AAAA-AAAA" if activation_code(email) != "AAAA-AAAA" else "BBBB-BBBB")
     page.click("#activate")
     expect(page.locator("#activation-form")).to_contain_text("Mã kích hoạt không đúng")
@@ -199,10 +139,10 @@ def test_unit_with_a_unit_code_registers_signs_and_activates(
     page.goto(base + reverse("ivan:service_info"))
     row = page.locator(f"#service-info tr[data-unit='{sao_mai.pk}']")
     expect(row).to_contain_text("Chưa đăng ký")
-    shot(page, "1-service-info")
+    shot(page, "ivan-registration-1-service-info")
     row.locator("a.button").click()
     expect(page.locator("#step-register")).to_be_visible()
-    shot(page, "1-register-step")
+    shot(page, "ivan-registration-1-register-step")
 
     page.click("#start-register")
     page.fill("#id_contact_email", "khong-phai-email")
@@ -210,7 +150,7 @@ def test_unit_with_a_unit_code_registers_signs_and_activates(
     page.fill("#id_contact_phone", CONTACT["contact_phone"])
     page.click("#register-submit")
     expect(page.locator("#register-form")).to_contain_text("EMAIL_INVALID")
-    shot(page, "1-register-error")
+    shot(page, "ivan-registration-1-register-error")
     page.fill("#id_contact_email", CONTACT["contact_email"])
     page.click("#register-submit")
     filing = signer.sign(page, only_draft(sao_mai, REGISTER), "1")
@@ -220,7 +160,7 @@ def test_unit_with_a_unit_code_registers_signs_and_activates(
     expect(page.locator(".messages")).to_contain_text("Đã kích hoạt")
     expect(page.locator("#step-active")).to_be_visible()
     expect(page.locator("#service-state")).to_have_text("Đang sử dụng")
-    shot(page, "1-active")
+    shot(page, "ivan-registration-1-active")
     unit = Unit.objects.get(pk=sao_mai.pk)
     assert unit.service_state == ServiceState.ACTIVE
     assert unit.registered_fingerprint == filing.signer_fingerprint
@@ -243,7 +183,7 @@ def test_first_time_unit_requests_a_code_the_officer_approves_and_the_code_is_up
     page = login(browser, base, admin)
     page.goto(base + reverse("ivan:enrolment", args=[hoa_binh.pk]))
     expect(page.locator("#step-request_code")).to_be_visible()
-    shot(page, "2-request-step")
+    shot(page, "ivan-registration-2-request-step")
     page.click("#start-request-code")
     expect(page.locator("#id_unit_name")).to_have_value(hoa_binh.name)
     page.fill("#id_address", "Số 5 phố Đội Cấn, phường Ba Đình, Thành phố Hà Nội")
@@ -253,14 +193,14 @@ def test_first_time_unit_requests_a_code_the_officer_approves_and_the_code_is_up
     page.fill("#id_contact_name", CONTACT["contact_name"])
     page.fill("#id_contact_email", CONTACT["contact_email"])
     page.fill("#id_contact_phone", CONTACT["contact_phone"])
-    shot(page, "2-request-form")
+    shot(page, "ivan-registration-2-request-form")
     page.click("#request-code-submit")
     signer.sign(page, only_draft(hoa_binh, FIRST_TIME_PROCEDURE), "2-request")
 
     activate(page, "2", CONTACT["contact_email"])
     expect(page.locator("#step-approval")).to_be_visible()
     expect(page.locator(".messages")).to_contain_text("chuyển cho cán bộ BHXH")
-    shot(page, "2-awaiting-approval")
+    shot(page, "ivan-registration-2-awaiting-approval")
 
     # Ba Đình's officer, in a browser of their own.
     office = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
@@ -274,21 +214,19 @@ def test_first_time_unit_requests_a_code_the_officer_approves_and_the_code_is_up
     desk.locator(f"tr:has-text('{hoa_binh.tax_code}') a").first.click()
     desk.click("button:has-text('Duyệt và cấp mã')")
     expect(desk.locator("body")).to_contain_text("0109123458DNA03")
-    desk.screenshot(
-        path=str(SCREENSHOTS / "ivan-registration-2-officer-approved.png"), full_page=True
-    )
+    shot(desk, "ivan-registration-2-officer-approved")
     office.close()
 
     page.click("#enrolment-refresh")
     expect(page.locator("#step-update_code")).to_contain_text("0109123458DNA03")
     expect(page.locator("#id_unit_code")).to_have_value("0109123458DNA03")
-    shot(page, "2-update-code")
+    shot(page, "ivan-registration-2-update-code")
     page.click("#update-code")
     change = signer.sign(page, only_draft(hoa_binh, CHANGE), "2-change")
     assert change.state == FilingState.ACCEPTED, change.result_message
     expect(page.locator("#step-active")).to_be_visible()
     expect(page.locator("#unit-code")).to_have_text("0109123458DNA03")
-    shot(page, "2-active")
+    shot(page, "ivan-registration-2-active")
     unit = Unit.objects.get(pk=hoa_binh.pk)
     assert (unit.service_state, unit.unit_code) == (ServiceState.ACTIVE, "0109123458DNA03")
     assert not unit.change_dossier_required
@@ -316,20 +254,20 @@ def test_ce007_then_stop_the_old_provider_then_register_again(
     refused = signer.sign(page, only_draft(sao_mai, REGISTER), "3-register")
     assert (refused.state, refused.result_code) == (FilingState.REFUSED, "CE007")
     expect(page.locator("#step-refused_elsewhere #refusal")).to_contain_text("CE007")
-    shot(page, "3-refused-ce007")
+    shot(page, "ivan-registration-3-refused-ce007")
 
     page.click("#start-stop")
     expect(page.locator("#previous-provider")).to_contain_text("00020")
     page.click("#stop-submit")
     expect(page.locator("#stop-form")).to_contain_text("Tích chọn lý do ngừng dịch vụ")
     page.locator("#stop-form input[name=reasons]").first.check()
-    shot(page, "3-stop-form")
+    shot(page, "ivan-registration-3-stop-form")
     page.click("#stop-submit")
     stop = signer.sign(page, only_draft(sao_mai, STOP), "3-stop")
     assert stop.state == FilingState.ACCEPTED, stop.result_message
     expect(page.locator("#stop-outcome")).to_have_attribute("data-outcome", "stopped")
     expect(page.locator("#start-stop")).to_have_count(0)  # nothing left to stop
-    shot(page, "3-stopped")
+    shot(page, "ivan-registration-3-stopped")
     assert not EserviceRegistration.objects.filter(
         unit=agency_sao_mai, status=RegistrationStatus.ACTIVE
     ).exists()
@@ -337,13 +275,13 @@ def test_ce007_then_stop_the_old_provider_then_register_again(
     page.click("#start-resubmit")
     expect(page.locator("#refused-registration")).to_contain_text(refused.number)
     expect(page.locator("#refused-contact")).to_have_text(CONTACT["contact_name"])
-    shot(page, "3-resubmit")
+    shot(page, "ivan-registration-3-resubmit")
     page.click("#resubmit")
     again = signer.sign(page, only_draft(sao_mai, REGISTER), "3-again")
     assert again.state == FilingState.PROCESSING, again.result_message
     activate(page, "3", CONTACT["contact_email"])
     expect(page.locator("#step-active")).to_be_visible()
-    shot(page, "3-active")
+    shot(page, "ivan-registration-3-active")
     [active] = EserviceRegistration.objects.filter(
         unit=agency_sao_mai, status=RegistrationStatus.ACTIVE
     )
