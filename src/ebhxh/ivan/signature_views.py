@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -37,15 +36,13 @@ from ebhxh.ivan.models import Membership, SigningMethod, Unit
 from ebhxh.ivan.permissions import Capability, can, member_required
 from ebhxh.ivan.remote_signing import RemoteCredential, RemoteSigningError, credential_directory
 from ebhxh.ivan.rendering import render_app
+from ebhxh.ivan.signing_requests import UnreadableRequest, agent_url, der, der_chain, json_object
 
-DEFAULT_AGENT_URL: Final = "http://127.0.0.1:8765"
 DEFAULT_REMOTE_URLS: Final = ("http://127.0.0.1:8000/esign/csc/v2/",)
 SESSION_CHALLENGE: Final = "ivan_signature_challenge"
 SESSION_REMOTE: Final = "ivan_remote_choice"
 CHALLENGE_SECONDS: Final = 300
 REMOTE_CHOICE_SECONDS: Final = 600
-MAX_BODY: Final = 64 * 1024
-MAX_CHAIN: Final = 7
 _DER: Final = Encoding.DER
 
 
@@ -55,12 +52,6 @@ def remote_providers() -> list[str]:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(value: object) -> bytes:
-    if not isinstance(value, str):
-        raise ValueError("not base64 text")
-    return base64.b64decode(value, validate=True)
 
 
 @member_required(Capability.VIEW)
@@ -77,7 +68,7 @@ def signature(request: HttpRequest, membership: Membership, unit_id: int) -> Htt
         "method": "tu-xa" if method == "tu-xa" else "usb",
         "changing": request.GET.get("thay-doi") == "1" or setup is None,
         "can_sign": can(membership, Capability.SIGN),
-        "agent_url": getattr(settings, "SIGNER_AGENT_URL", DEFAULT_AGENT_URL),
+        "agent_url": agent_url(),
         "remote_form": RemoteLoginForm(providers=remote_providers()),
     }
     return render_app(request, membership, "ivan/signature.html", context, menu="settings")
@@ -103,14 +94,10 @@ def _announce(request: HttpRequest, outcome: services.SignatureOutcome) -> None:
 def signature_token(request: HttpRequest, membership: Membership, unit_id: int) -> HttpResponse:
     """JSON from the page: `challenge` hands out a digest to sign; `save` checks and stores."""
     unit = selectors.unit(membership.company, unit_id)
-    if len(request.body) > MAX_BODY:
-        return _json_error("BODY_TOO_LARGE", "Yêu cầu quá lớn.", 413)
     try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        data = None
-    if not isinstance(data, dict):
-        return _json_error("BAD_REQUEST", "Yêu cầu không phải JSON hợp lệ.")
+        data = json_object(request)
+    except UnreadableRequest as error:
+        return _json_error(error.code, error.message, error.status)
     if data.get("action") == "challenge":
         challenge = new_challenge()
         request.session[SESSION_CHALLENGE] = {
@@ -145,13 +132,10 @@ def _save_token(
             "Yêu cầu xác nhận đã hết hạn hoặc không còn. Bấm “Xác nhận và lưu” lại.",
             409,
         )
-    chain_values = data.get("chain") or []
     try:
-        if not isinstance(chain_values, list) or len(chain_values) > MAX_CHAIN:
-            raise ValueError("chain")
-        certificate = _unb64(data.get("certificate"))
-        chain = [_unb64(value) for value in chain_values]
-        proof = _unb64(data.get("signature"))
+        certificate = der(data.get("certificate"))
+        chain = der_chain(data.get("chain"))
+        proof = der(data.get("signature"))
     except (ValueError, binascii.Error):
         return _json_error("CERT_UNREADABLE", "Chứng thư số hoặc chữ ký gửi lên không đọc được.")
     try:
@@ -162,7 +146,7 @@ def _save_token(
             chain_der=chain,
             token_label=str(data.get("token") or ""),
             token_certificate_id=str(data.get("certificate_id") or ""),
-            challenge=_unb64(pending["challenge"]),
+            challenge=der(pending["challenge"]),
             proof=proof,
         )
     except DomainError as error:
@@ -201,8 +185,8 @@ def _save_remote(
         provider_url=provider_url,
         username=username,
         credential_id=offer["id"],
-        certificate_der=_unb64(offer["certificate"]),
-        chain_der=[_unb64(value) for value in offer["chain"]],
+        certificate_der=der(offer["certificate"]),
+        chain_der=[der(value) for value in offer["chain"]],
     )
 
 
@@ -264,7 +248,7 @@ def signature_remote_login(
         "method": "tu-xa",
         "changing": True,
         "can_sign": True,
-        "agent_url": getattr(settings, "SIGNER_AGENT_URL", DEFAULT_AGENT_URL),
+        "agent_url": agent_url(),
         "remote_form": form,
     }
     return render_app(
@@ -295,7 +279,7 @@ def signature_remote_choose(
     offers = pending["offers"]
     rows = []
     for offer in offers:
-        summary = summarise(x509.load_der_x509_certificate(_unb64(offer["certificate"])))
+        summary = summarise(x509.load_der_x509_certificate(der(offer["certificate"])))
         rows.append(
             {"offer": offer, "summary": summary, "matches": summary.tax_code == unit.tax_code}
         )

@@ -16,7 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ebhxh.agency.registrations.models import CodeStatus
+from ebhxh.agency.registrations.models import CodeStatus as CodeStatus  # re-exported
+from ebhxh.agency.registrations.models import OneTimeCode
 from ebhxh.core.state_machine import Transitions
 
 
@@ -504,7 +505,7 @@ class OrganisationRegistration(models.Model):
         return self.status in ORGANISATION_OPEN_STATUSES
 
 
-class OrganisationCode(models.Model):
+class OrganisationCode(OneTimeCode):
     """The emailed "mã xác nhận" of a signed organisation registration. The same machinery as
     `registrations.ActivationCode` (its code alphabet and keyed hash, statuses, transitions,
     24 h, single use, locked after 5 wrong tries); only the subject differs."""
@@ -515,18 +516,9 @@ class OrganisationCode(models.Model):
         related_name="codes",
         verbose_name=_("đăng ký tài khoản tổ chức"),
     )
-    salt = models.CharField(max_length=32)
     code_hash = models.CharField(_("mã băm của mã xác nhận"), max_length=64)
-    status = models.CharField(
-        _("trạng thái"), max_length=10, choices=CodeStatus.choices, default=CodeStatus.ACTIVE
-    )
-    attempts = models.PositiveSmallIntegerField(_("số lần nhập sai"), default=0)
-    created_at = models.DateTimeField(_("ngày tạo"))
-    expires_at = models.DateTimeField(_("hết hạn lúc"))
-    used_at = models.DateTimeField(_("dùng lúc"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(OneTimeCode.Meta):
         verbose_name = _("mã xác nhận đăng ký tổ chức")
         verbose_name_plural = _("mã xác nhận đăng ký tổ chức")
         constraints = [
@@ -536,6 +528,3 @@ class OrganisationCode(models.Model):
                 name="portal_org_one_live_code",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.pk} {self.status}"

@@ -17,6 +17,7 @@ from ebhxh.agency.portal.models import (
     OrganisationRegistration,
     OrganisationStatus,
 )
+from ebhxh.agency.portal.selectors import agency_scope
 from ebhxh.agency.registrations.models import EserviceRegistration, RegistrationStatus
 from ebhxh.agency.registry.models import Officer
 from ebhxh.reference.models import Agency
@@ -73,12 +74,8 @@ def active_provider(unit_code: str) -> EserviceRegistration | None:
 
 
 def officer_scope(officer: Officer) -> Q:
-    agency = officer.agency
-    if agency.level == Agency.Level.NATIONAL:
-        return Q()
-    if agency.level == Agency.Level.PROVINCE:
-        return Q(managing_agency=agency) | Q(managing_agency__parent=agency)
-    return Q(managing_agency=agency)
+    """An organisation's request belongs to its managing office."""
+    return agency_scope(officer, "managing_agency")
 
 
 def in_scope(officer: Officer, registration: OrganisationRegistration) -> bool:

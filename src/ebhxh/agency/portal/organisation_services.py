@@ -41,14 +41,20 @@ from ebhxh.agency.portal.organisation import (
     OrganisationApplication,
     read_organisation_xml,
 )
-from ebhxh.agency.portal.services import _account_context, _account_create, officer_actor
+from ebhxh.agency.portal.services import (
+    _account_context,
+    _account_create,
+    _officer,
+    officer_actor,
+    refusal_reason,
+)
 from ebhxh.agency.portal.trust import certificate_checker
 from ebhxh.agency.registrations import codes
 from ebhxh.agency.registrations import services as registrations
 from ebhxh.agency.registrations.certificates import CertificateInfo, require_unit_certificate
 from ebhxh.agency.registrations.errors import RegistrationRefused
 from ebhxh.agency.registrations.models import CODE_TRANSITIONS, Channel, CodeStatus
-from ebhxh.agency.registry.models import Officer, Unit
+from ebhxh.agency.registry.models import Unit
 from ebhxh.audit.services import audit_record
 from ebhxh.core.errors import DomainError
 from ebhxh.notifications.services import queue_email, queue_sms
@@ -499,18 +505,6 @@ def organisation_declare(*, application: OrganisationApplication) -> Organisatio
     return registration
 
 
-def _officer(user: Any) -> Officer:
-    from ebhxh.agency.portal.selectors import officer_of
-
-    officer = officer_of(user)
-    if officer is None:
-        raise DomainError(
-            _("Tài khoản này chưa được gán làm cán bộ của một cơ quan BHXH."),
-            code="PORTAL_NOT_AN_OFFICER",
-        )
-    return officer
-
-
 def _locked_for_officer(officer_user: Any, registration_id: int) -> OrganisationRegistration:
     officer = _officer(officer_user)
     registration = (
@@ -552,17 +546,12 @@ def organisation_refuse(
 ) -> OrganisationRegistration:
     """The officer refuses with a reason the unit can act on; emailed to the contact."""
     now = timezone.now()
-    text = " ".join(reason.split())
-    if len(text) < settings.PORTAL_REFUSAL_MIN_LENGTH:
-        raise InvalidInput.one(
-            "reason",
-            "PORTAL_REASON_REQUIRED",
-            _(
-                "Ghi rõ lý do không chấp nhận (ít nhất %(count)d ký tự) để đơn vị biết cần "
-                "bổ sung gì."
-            )
-            % {"count": settings.PORTAL_REFUSAL_MIN_LENGTH},
-        )
+    text = refusal_reason(
+        reason,
+        hint=_(
+            "Ghi rõ lý do không chấp nhận (ít nhất %(count)d ký tự) để đơn vị biết cần bổ sung gì."
+        ),
+    )
     with transaction.atomic():
         registration = _locked_for_officer(officer_user, registration_id)
         registration.transitions.check(registration.status, OrganisationStatus.REFUSED)

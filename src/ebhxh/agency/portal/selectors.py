@@ -137,14 +137,20 @@ def officer_of(user: Any) -> Officer | None:
     return Officer.objects.select_related("agency").filter(user=user).first()
 
 
-def officer_scope(officer: Officer) -> Q:
-    """The registrations an officer may see and decide, as a filter."""
+def agency_scope(officer: Officer, field: str) -> Q:
+    """What an officer may see and decide, as a filter on the office `field` names: all of
+    it nationally, the province's own and its cơ sở' at a province, else the office's own."""
     agency = officer.agency
     if agency.level == Agency.Level.NATIONAL:
         return Q()
     if agency.level == Agency.Level.PROVINCE:
-        return Q(reception_agency=agency) | Q(reception_agency__parent=agency)
-    return Q(reception_agency=agency)
+        return Q(**{field: agency}) | Q(**{f"{field}__parent": agency})
+    return Q(**{field: agency})
+
+
+def officer_scope(officer: Officer) -> Q:
+    """The registrations an officer may see and decide, as a filter."""
+    return agency_scope(officer, "reception_agency")
 
 
 def in_scope(officer: Officer, registration: IndividualRegistration) -> bool:

@@ -828,6 +828,20 @@ def officer_actor(user: Any) -> str:
     return f"officer:{user.pk}:{user.get_username()}"
 
 
+def refusal_reason(reason: str, *, hint: str) -> str:
+    """The officer's reason with its white space folded. A short one is refused before
+    anything is written: the person or unit must learn from it what to fix. `hint` says so
+    to the officer, with `%(count)d` for the minimum length."""
+    text = " ".join(reason.split())
+    if len(text) < settings.PORTAL_REFUSAL_MIN_LENGTH:
+        raise InvalidInput.one(
+            "reason",
+            "PORTAL_REASON_REQUIRED",
+            hint % {"count": settings.PORTAL_REFUSAL_MIN_LENGTH},
+        )
+    return text
+
+
 def registration_receive_paper(
     *, officer_user: Any, declaration: Declaration, received_on: date
 ) -> IndividualRegistration:
@@ -929,17 +943,13 @@ def registration_refuse(
 ) -> IndividualRegistration:
     """The officer refuses with a reason the person can act on; sent by email and SMS."""
     now = timezone.now()
-    text = " ".join(reason.split())
-    if len(text) < settings.PORTAL_REFUSAL_MIN_LENGTH:
-        raise InvalidInput.one(
-            "reason",
-            "PORTAL_REASON_REQUIRED",
-            _(
-                "Ghi rõ lý do không chấp nhận (ít nhất %(count)d ký tự) để người kê khai "
-                "biết cần bổ sung gì."
-            )
-            % {"count": settings.PORTAL_REFUSAL_MIN_LENGTH},
-        )
+    text = refusal_reason(
+        reason,
+        hint=_(
+            "Ghi rõ lý do không chấp nhận (ít nhất %(count)d ký tự) để người kê khai "
+            "biết cần bổ sung gì."
+        ),
+    )
     with transaction.atomic():
         registration = _locked_for_officer(officer_user, registration_id)
         _refuse(

@@ -286,11 +286,34 @@ CODE_TRANSITIONS = Transitions(
 )
 
 
-class ActivationCode(models.Model):
-    """A one-time code emailed to the contact; only its keyed hash is stored.
+class OneTimeCode(models.Model):
+    """A one-time code emailed to a contact; only its keyed hash is stored. Shared by the
+    e-service activation code and the portal's organisation "mã xác nhận", which differ only
+    in their subject.
 
     Expiry is a time, not a status: a code is expired when `expires_at` has passed.
     """
+
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(_("mã băm của mã kích hoạt"), max_length=64)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=CodeStatus.choices, default=CodeStatus.ACTIVE
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần nhập sai"), default=0)
+    created_at = models.DateTimeField(_("ngày tạo"))
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    used_at = models.DateTimeField(_("dùng lúc"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.status}"
+
+
+class ActivationCode(OneTimeCode):
+    """The activation code of an e-service registration or of a unit-code request."""
 
     registration = models.ForeignKey(
         EserviceRegistration,
@@ -308,18 +331,8 @@ class ActivationCode(models.Model):
         related_name="activation_codes",
         verbose_name=_("hồ sơ cấp mã"),
     )
-    salt = models.CharField(max_length=32)
-    code_hash = models.CharField(_("mã băm của mã kích hoạt"), max_length=64)
-    status = models.CharField(
-        _("trạng thái"), max_length=10, choices=CodeStatus.choices, default=CodeStatus.ACTIVE
-    )
-    attempts = models.PositiveSmallIntegerField(_("số lần nhập sai"), default=0)
-    created_at = models.DateTimeField(_("ngày tạo"))
-    expires_at = models.DateTimeField(_("hết hạn lúc"))
-    used_at = models.DateTimeField(_("dùng lúc"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(OneTimeCode.Meta):
         verbose_name = _("mã kích hoạt")
         verbose_name_plural = _("mã kích hoạt")
         constraints = [
@@ -340,6 +353,3 @@ class ActivationCode(models.Model):
                 name="registrations_one_live_code_per_request",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.pk} {self.status}"

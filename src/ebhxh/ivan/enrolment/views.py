@@ -61,18 +61,31 @@ def _page(
     return render_app(request, membership, template, {**frame, **(context or {})}, menu="units")
 
 
+def _unit_page(
+    request: HttpRequest,
+    membership: Membership,
+    unit: Unit,
+    *,
+    activation_form: ActivationForm | None = None,
+    unit_code_form: UnitCodeForm | None = None,
+) -> HttpResponse:
+    """The unit's enrolment page; a refused form comes back in its own slot with its errors."""
+    context = {
+        "activation_form": ActivationForm() if activation_form is None else activation_form,
+        "unit_code_form": UnitCodeForm() if unit_code_form is None else unit_code_form,
+    }
+    return _page(request, membership, unit, "ivan/enrolment/unit.html", context)
+
+
 @member_required(Capability.VIEW)
 def enrolment(request: HttpRequest, membership: Membership, unit_id: int) -> HttpResponse:
     """Where the unit is in seed 000/004, and the one thing to do next."""
     unit = ivan_selectors.unit(membership.company, unit_id)
-    context: dict[str, Any] = {
-        "activation_form": ActivationForm(),
-        "unit_code_form": UnitCodeForm(),
-    }
     view = selectors.enrolment(unit, has_signature=True)
-    if view.issued_code:
-        context["unit_code_form"] = UnitCodeForm(initial={"unit_code": view.issued_code})
-    return _page(request, membership, unit, "ivan/enrolment/unit.html", context)
+    unit_code_form = (
+        UnitCodeForm(initial={"unit_code": view.issued_code}) if view.issued_code else None
+    )
+    return _unit_page(request, membership, unit, unit_code_form=unit_code_form)
 
 
 @member_required(Capability.PREPARE)
@@ -180,8 +193,7 @@ def activate(request: HttpRequest, membership: Membership, unit_id: int) -> Http
         )
     except DomainError as error:
         _error(form, error)
-        context = {"activation_form": form, "unit_code_form": UnitCodeForm()}
-        return _page(request, membership, unit, "ivan/enrolment/unit.html", context)
+        return _unit_page(request, membership, unit, activation_form=form)
     messages.success(
         request,
         "Đã kích hoạt. Đơn vị đã sử dụng dịch vụ BHXH điện tử."
@@ -220,8 +232,7 @@ def update_code(request: HttpRequest, membership: Membership, unit_id: int) -> H
         )
     except DomainError as error:
         _error(form, error)
-        context = {"activation_form": ActivationForm(), "unit_code_form": form}
-        return _page(request, membership, unit, "ivan/enrolment/unit.html", context)
+        return _unit_page(request, membership, unit, unit_code_form=form)
     if filing is not None:
         return _to_sign(filing)
     messages.success(request, "Đã cập nhật mã đơn vị. Bước tiếp theo: đăng ký sử dụng dịch vụ.")

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -32,12 +30,10 @@ from ebhxh.ivan.filings.models import Filing, FilingState
 from ebhxh.ivan.models import Membership, SigningMethod
 from ebhxh.ivan.permissions import Capability, can, member_required
 from ebhxh.ivan.rendering import render_app
+from ebhxh.ivan.signing_requests import UnreadableRequest, agent_url, der, der_chain, json_object
 from ebhxh.signers.remote import RemoteSigningError
 
 PAGE_SIZE: Final = 20
-MAX_BODY: Final = 64 * 1024
-MAX_CHAIN: Final = 7
-DEFAULT_AGENT_URL: Final = "http://127.0.0.1:8765"
 # While the dossier is in one of these, its pages keep asking for news.
 _BUSY: Final = frozenset({FilingState.SIGNING, FilingState.SENDING})
 
@@ -140,19 +136,13 @@ def filing_sign(request: HttpRequest, membership: Membership, filing_id: int) ->
         "filing": filing,
         "forms": list(filing.forms.all()),
         "setup": setup,
-        "agent_url": getattr(settings, "SIGNER_AGENT_URL", DEFAULT_AGENT_URL),
+        "agent_url": agent_url(),
         "confirmations": services.device_confirmations(filing),
         "remote_running": filing.state == FilingState.SIGNING
         and filing.signing_method == SigningMethod.REMOTE
         and (filing.signing_progress or {}).get("stage") in ("connecting", "waiting", "signing"),
     }
     return render_app(request, membership, "ivan/filings/sign.html", context, menu="dossiers")
-
-
-def _der(value: object) -> bytes:
-    if not isinstance(value, str):
-        raise ValueError("not base64 text")
-    return base64.b64decode(value, validate=True)
 
 
 def _step(step: services.SigningStep) -> dict[str, Any]:
@@ -172,30 +162,23 @@ def filing_token(request: HttpRequest, membership: Membership, filing_id: int) -
     """JSON: `start` {certificate, chain} → first digest; `continue` {signature} → next
     digest, or, after the envelope, the submission's outcome and where to go."""
     filing = selectors.filing(membership.company, filing_id)
-    if len(request.body) > MAX_BODY:
-        return _json_error("BODY_TOO_LARGE", "Yêu cầu quá lớn.", 413)
     try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        data = None
-    if not isinstance(data, dict):
-        return _json_error("BAD_REQUEST", "Yêu cầu không phải JSON hợp lệ.")
+        data = json_object(request)
+    except UnreadableRequest as error:
+        return _json_error(error.code, error.message, error.status)
     user = membership.user
     try:
         if data.get("action") == "start":
-            chain = data.get("chain") or []
-            if not isinstance(chain, list) or len(chain) > MAX_CHAIN:
-                raise ValueError("chain")
             step = services.filing_token_start(
                 actor=user,
                 filing=filing,
-                certificate=_der(data.get("certificate")),
-                chain=[_der(value) for value in chain],
+                certificate=der(data.get("certificate")),
+                chain=der_chain(data.get("chain")),
             )
             return JsonResponse(_step(step))
         if data.get("action") == "continue":
             step = services.filing_token_continue(
-                actor=user, filing=filing, signature=_der(data.get("signature"))
+                actor=user, filing=filing, signature=der(data.get("signature"))
             )
             if not step.done:
                 return JsonResponse(_step(step))
