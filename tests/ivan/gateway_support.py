@@ -67,8 +67,12 @@ def ivan_gateway(db, settings, demo_pki: DemoPki) -> Iterator[IvanConnection]:
 
 
 @pytest.fixture(name="live_ivan_gateway")
-def live_ivan_gateway_fixture(live_server, settings, demo_pki: DemoPki) -> Iterator[IvanConnection]:
-    """The live server's gateway over real HTTP; the I-VAN's links point at the live server."""
+def live_ivan_gateway_fixture(
+    live_server, settings, demo_pki: DemoPki, reference_data: None
+) -> Iterator[IvanConnection]:
+    """The live server's gateway over real HTTP; the I-VAN's links point at the live server.
+    A live-server test starts from a flushed database, so the reference data (the I-VAN
+    providers the connection points at) is loaded first."""
     settings.IVAN_BASE_URL = live_server.url
     with gateway_connected(settings, demo_pki, f"{live_server.url}/gateway/v1/") as connection:
         yield connection
