@@ -14,7 +14,9 @@ What it does, in one run:
 3. pre-builds N signed 600 dossiers (one signed D02-TS form of `--rows` employees each) and,
    just before the run, their signed requests (distinct message ids);
 4. measures the bare verify-only rate in this process (`verify_xml` of the same envelopes
-   with a cached validator, single-threaded), scaled to min(workers, cores);
+   with a cached validator, single-threaded), scaled to min(workers, cores), and the rate
+   of the signature work every intake must do (request signature, envelope, receipt
+   signature) with no HTTP and no database: the ceiling of the ratio on this machine;
 5. starts the agency under gunicorn (`--workers` gthread workers, `--threads` each) with
    `TASKS_BACKEND` = the database queue (processing queued, no worker running: intake only)
    or the immediate backend (processing inline, in the request after commit);
@@ -165,6 +167,58 @@ def verify_rate(pki, envelopes: list[bytes], seconds: float) -> tuple[float, flo
     done, started, cpu = 0, time.perf_counter(), time.process_time()
     for envelope in itertools.cycle(envelopes):
         verify_xml(envelope, checker=validator, location=ENVELOPE)
+        done += 1
+        if done % 20 == 0 and time.perf_counter() - started >= seconds:
+            break
+    return done / (time.perf_counter() - started), (time.process_time() - cpu) / done
+
+
+def mandatory_rate(pki, requests: list[Request], seconds: float) -> tuple[float, float]:
+    """The signature work no intake can skip, on one thread, with no HTTP and no database:
+    verify the I-VAN's request signature, verify the envelope, sign the receipt. (rate, CPU
+    seconds per dossier): the ceiling any implementation of the gateway has on this machine."""
+    from datetime import UTC, datetime
+
+    from tests.dossiers.support import signer
+
+    from ebhxh.dossiers.receipt import RECEIPT, Receipt, build_receipt
+    from ebhxh.dossiers.transport import body_sha256, verify_request
+    from ebhxh.xmldsig import ENVELOPE, sign_xml, verify_xml
+
+    validator = pki.validator()
+    agency = signer(pki, "bhxh-vn")
+    ivan_certificate = pki.certificate("ivan-misa")
+
+    def one(index: int, request: Request) -> None:
+        now = datetime.now(UTC)
+        verify_request(
+            key=ivan_certificate,
+            method="POST",
+            path="/gateway/v1/dossiers",
+            body=request.body,
+            headers=request.headers,
+            now=now,
+        )
+        verify_xml(request.body, checker=validator, location=ENVELOPE)
+        receipt = Receipt(
+            number=f"{index % 100000:05d}/2026/01001",
+            message_id=request.message_id,
+            ivan_code=IVAN_CODE,
+            received_at=now,
+            procedure_code="600",
+            tax_code="0109234567",
+            unit_code="TA0123K",
+            agency_code="01001",
+            agency_name="BHXH cơ sở Ba Đình",
+            envelope_sha256=body_sha256(request.body),
+        )
+        sign_xml(build_receipt(receipt), agency, location=RECEIPT, self_check=False)
+
+    for index, request in enumerate(requests[:10]):
+        one(index, request)  # warm caches
+    done, started, cpu = 0, time.perf_counter(), time.process_time()
+    for index, request in enumerate(itertools.cycle(requests)):
+        one(index, request)
         done += 1
         if done % 20 == 0 and time.perf_counter() - started >= seconds:
             break
@@ -410,6 +464,9 @@ def main() -> int:
         cores = os.cpu_count() or 1
         single, verify_cpu = verify_rate(pki, envelopes, args.verify_seconds)
         parallel = single * min(args.workers, cores)
+        probe = [Request(f"probe-{i:06d}", body) for i, body in enumerate(envelopes[:100])]
+        sign_requests(pki, probe)
+        floor_single, floor_cpu = mandatory_rate(pki, probe, args.verify_seconds)
         modes = ["queued", "inline"] if args.processing == "both" else [args.processing]
         results: list[RunResult] = []
         for mode in modes:
@@ -457,6 +514,12 @@ def main() -> int:
         print(
             f"verify-only (verify_xml, cached validator): {single:,.0f}/s on 1 thread, "
             f"x{min(args.workers, cores)} = {parallel:,.0f}/s; {verify_cpu * 1000:.2f} ms CPU each"
+        )
+        print(
+            "mandatory signature work (request signature + envelope + receipt signature, "
+            f"no HTTP, no database): {floor_single:,.0f}/s on 1 thread, "
+            f"{floor_cpu * 1000:.2f} ms CPU each; so no gateway could exceed ratio "
+            f"{floor_single / single:.2f} on this machine, against the {TARGET} target"
         )
         failures = check_database()
         for result in results:
