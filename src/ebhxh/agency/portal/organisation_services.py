@@ -297,44 +297,6 @@ def _email_code(registration: OrganisationRegistration, row: OrganisationCode, c
     )
 
 
-def _check_code(
-    row: OrganisationCode | None, entered: str, *, actor: str, now: datetime
-) -> RegistrationRefused | None:
-    """Consume `row` if `entered` is its code; otherwise count the wrong try (locking the
-    code at the limit) and say why, with the activation refusals' catalogue codes."""
-    if row is None or row.status == CodeStatus.VOIDED:
-        return RegistrationRefused("REG005", field="code")
-    if row.status == CodeStatus.USED:
-        return RegistrationRefused("REG006", field="code")
-    if row.status == CodeStatus.LOCKED:
-        return RegistrationRefused("REG007", field="code")
-    if now >= row.expires_at:
-        return RegistrationRefused("REG005", field="code")
-    if codes.matches(entered, row.salt, row.code_hash):
-        CODE_TRANSITIONS.check(row.status, CodeStatus.USED)
-        row.status = CodeStatus.USED
-        row.used_at = now
-        row.save(update_fields=["status", "used_at"])
-        return None
-    row.attempts += 1
-    limit = settings.REGISTRATION_ACTIVATION_MAX_ATTEMPTS
-    if row.attempts >= limit:
-        CODE_TRANSITIONS.check(row.status, CodeStatus.LOCKED)
-        row.status = CodeStatus.LOCKED
-    row.save(update_fields=["status", "attempts"])
-    audit_record(
-        actor=actor,
-        action="portal.organisation_code_wrong",
-        target=row.registration,
-        data={"attempts": row.attempts, "locked": row.status == CodeStatus.LOCKED},
-    )
-    if row.status == CodeStatus.LOCKED:
-        return RegistrationRefused("REG007", f"Đã nhập sai {row.attempts} lần.", field="code")
-    return RegistrationRefused(
-        "REG004", f"Còn {limit - row.attempts} lần thử trước khi mã bị khóa.", field="code"
-    )
-
-
 def _refusal_for_ended(registration: OrganisationRegistration) -> RegistrationRefused:
     if registration.status == OrganisationStatus.COMPLETED:
         return RegistrationRefused(
@@ -374,7 +336,14 @@ def organisation_activate(*, public_id: uuid.UUID | str, code: str) -> Organisat
             raise _refusal_for_ended(registration)
         actor = unit_actor(registration.unit_code)
         row = registration.codes.select_for_update().order_by("-created_at", "-pk").first()
-        refusal = _check_code(row, code, actor=actor, now=now)
+        refusal = codes.check_entered(
+            row,
+            code,
+            now=now,
+            actor=actor,
+            wrong_action="portal.organisation_code_wrong",
+            audit_target=lambda row: row.registration,
+        )
         if refusal is None and registration.eservice_registration is not None:
             try:
                 registrations.registration_activate_confirmed(

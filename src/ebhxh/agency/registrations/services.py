@@ -348,39 +348,15 @@ def _current_code(**subject: Any) -> ActivationCode | None:
 def _check_code(
     row: ActivationCode | None, entered: str, *, actor: str
 ) -> RegistrationRefused | None:
-    """Consume `row` if `entered` is its code; otherwise count the wrong try (locking the
-    code at the limit) and say why. The caller holds the row lock and commits either way."""
-    now = timezone.now()
-    if row is None or row.status == CodeStatus.VOIDED:
-        return RegistrationRefused("REG005", field="code")
-    if row.status == CodeStatus.USED:
-        return RegistrationRefused("REG006", field="code")
-    if row.status == CodeStatus.LOCKED:
-        return RegistrationRefused("REG007", field="code")
-    if now >= row.expires_at:
-        return RegistrationRefused(
-            "REG005", f"Mã hết hạn lúc {_when(row.expires_at)}.", field="code"
-        )
-    if codes.matches(entered, row.salt, row.code_hash):
-        _set_status(row, CODE_TRANSITIONS, CodeStatus.USED)
-        row.used_at = now
-        row.save(update_fields=["status", "used_at"])
-        return None
-    row.attempts += 1
-    limit = settings.REGISTRATION_ACTIVATION_MAX_ATTEMPTS
-    if row.attempts >= limit:
-        _set_status(row, CODE_TRANSITIONS, CodeStatus.LOCKED)
-    row.save(update_fields=["status", "attempts"])
-    audit_record(
+    """`codes.check_entered` for an activation code; an expired one says when it expired.
+    The caller holds the row lock and commits either way."""
+    return codes.check_entered(
+        row,
+        entered,
+        now=timezone.now(),
         actor=actor,
-        action="registrations.activation_code_wrong",
-        target=row,
-        data={"attempts": row.attempts, "locked": row.status == CodeStatus.LOCKED},
-    )
-    if row.status == CodeStatus.LOCKED:
-        return RegistrationRefused("REG007", f"Đã nhập sai {row.attempts} lần.", field="code")
-    return RegistrationRefused(
-        "REG004", f"Còn {limit - row.attempts} lần thử trước khi mã bị khóa.", field="code"
+        wrong_action="registrations.activation_code_wrong",
+        expired_detail=lambda expired_at: f"Mã hết hạn lúc {_when(expired_at)}.",
     )
 
 
