@@ -189,6 +189,9 @@ OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=360
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=30.0)
 OUTBOX_SWEEP_GRACE_SECONDS = env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=30.0)
+# Messages with a password or a one-time code keep their body this long after sending, then
+# it is erased (the recipient has it; the database should not).
+OUTBOX_SECRET_RETENTION_SECONDS = env.int("OUTBOX_SECRET_RETENTION_SECONDS", default=600)
 
 # --- Background tasks ----------------------------------------------------------------------
 # The database-backed queue by default; see docs/operations.md for Celery or RQ.

@@ -250,6 +250,7 @@ def member_invite(
         queue_email(
             to=email,
             template="ivan_invitation",
+            secret=True,  # the link carries the invitation token
             context={
                 "company": company,
                 "full_name": full_name,

@@ -40,6 +40,9 @@ MESSAGE_TRANSITIONS = Transitions(
 )
 
 
+REDACTED_BODY = "[Nội dung có mật khẩu hoặc mã bí mật, đã xoá sau khi gửi.]"
+
+
 class OutboxMessage(models.Model):
     public_id = models.UUIDField(
         _("mã tham chiếu"), default=uuid.uuid4, unique=True, editable=False
@@ -58,6 +61,9 @@ class OutboxMessage(models.Model):
     lease_until = models.DateTimeField(_("giữ đến"), null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    # A password or a one-time code: the body is replaced by REDACTED_BODY once sent, so the
+    # secret lives in the database only until it has left for the recipient.
+    secret = models.BooleanField(_("có thông tin bí mật"), default=False)
     related_type = models.CharField(_("loại đối tượng liên quan"), max_length=100, blank=True)
     related_id = models.CharField(_("mã đối tượng liên quan"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)

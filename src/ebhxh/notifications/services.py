@@ -22,7 +22,13 @@ from django.utils import timezone
 
 from ebhxh.audit.services import SYSTEM_ACTOR, audit_record
 from ebhxh.identifiers import parse_phone
-from ebhxh.notifications.models import MESSAGE_TRANSITIONS, Channel, MessageStatus, OutboxMessage
+from ebhxh.notifications.models import (
+    MESSAGE_TRANSITIONS,
+    REDACTED_BODY,
+    Channel,
+    MessageStatus,
+    OutboxMessage,
+)
 from ebhxh.notifications.ports import (
     DeliveryError,
     PermanentDeliveryError,
@@ -52,8 +58,11 @@ def queue_email(
     template: str,
     context: dict[str, Any],
     related: models.Model | None = None,
+    secret: bool = False,
 ) -> OutboxMessage:
-    """Render `notifications/email/<template>.{subject.txt,txt,html}` now and queue it."""
+    """Render `notifications/email/<template>.{subject.txt,txt,html}` now and queue it.
+    `secret`: the body carries a password or a one-time code; `erase_sent_secrets` erases it
+    once it has been sent (after `OUTBOX_SECRET_RETENTION_SECONDS`)."""
     subject = " ".join(
         render_to_string(f"notifications/email/{template}.subject.txt", context).split()
     )
@@ -67,6 +76,7 @@ def queue_email(
             subject=subject,
             body_text=text,
             body_html=html,
+            secret=secret,
             next_attempt_at=timezone.now(),
             **_related(related),
         )
@@ -80,6 +90,7 @@ def queue_sms(
     template: str,
     context: dict[str, Any],
     related: models.Model | None = None,
+    secret: bool = False,
 ) -> OutboxMessage:
     """Render `notifications/sms/<template>.txt` and queue it to the normalised +84 number."""
     phone = parse_phone(to)
@@ -90,6 +101,7 @@ def queue_sms(
             recipient=phone.e164,
             template=template,
             body_text=text,
+            secret=secret,
             next_attempt_at=timezone.now(),
             **_related(related),
         )
@@ -289,3 +301,29 @@ def requeue_failed(*, actor: str, message_ids: list[int] | None = None) -> int:
             audit_record(actor=actor, action="notification.requeued", target=message)
             _schedule_delivery(message)
     return len(messages)
+
+
+def erase_sent_secrets(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Replace the body of secret messages sent more than `OUTBOX_SECRET_RETENTION_SECONDS`
+    ago. The password or code has reached the recipient; kept only briefly (for a support
+    question about a message that just left), it must not stay readable in the database."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.OUTBOX_SECRET_RETENTION_SECONDS)
+    due = list(
+        OutboxMessage.objects.filter(secret=True, status=MessageStatus.SENT, sent_at__lte=cutoff)
+        .exclude(body_text=REDACTED_BODY)
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not due:
+        return 0
+    with transaction.atomic():
+        erased = OutboxMessage.objects.filter(pk__in=due).update(
+            body_text=REDACTED_BODY, body_html=""
+        )
+        audit_record(
+            actor=SYSTEM_ACTOR,
+            action="notification.secrets_erased",
+            object_type="notifications.outboxmessage",
+            data={"count": erased, "before": cutoff.isoformat()},
+        )
+    return erased

@@ -16,3 +16,8 @@ def deliver_message(message_id: int) -> str | None:
 @task()
 def sweep_outbox() -> int:
     return services.sweep_outbox()
+
+
+@task()
+def erase_sent_secrets() -> int:
+    return services.erase_sent_secrets()

@@ -146,3 +146,21 @@ def test_a_generated_password_is_hashed_lightly_then_at_full_strength_on_first_l
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
     assert account.user.password.startswith(f"pbkdf2_sha256${PBKDF2PasswordHasher.iterations}$")
+
+
+def test_the_generated_password_does_not_stay_in_the_outbox(settings):
+    """The credentials leave by email and SMS; once sent, the sweep erases them."""
+    from ebhxh.notifications.models import REDACTED_BODY, OutboxMessage
+    from ebhxh.notifications.services import erase_sent_secrets
+
+    settings.OUTBOX_SECRET_RETENTION_SECONDS = 0
+    open_person()
+    messages = OutboxMessage.objects.filter(template="portal_account_opened")
+    assert {m.channel for m in messages} == {Channel.EMAIL, Channel.SMS}
+    assert all(m.secret for m in messages)
+    password = support.password_in(messages.get(channel=Channel.SMS))
+    messages.update(status="sent", sent_at=timezone.now())
+    assert erase_sent_secrets() == 2
+    for message in messages:
+        assert password not in message.body_text + message.body_html
+        assert message.body_text == REDACTED_BODY

@@ -294,6 +294,7 @@ def _email_code(registration: OrganisationRegistration, row: OrganisationCode, c
             "activation_url": _portal_url(selectors.activation_path(registration)),
         },
         related=registration,
+        secret=True,
     )
 
 
@@ -419,12 +420,14 @@ def _complete(
         template="portal_organisation_account",
         context=context,
         related=registration,
+        secret=True,
     )
     queue_sms(
         to=registration.phone,
         template="portal_account_opened",
         context=context,
         related=registration,
+        secret=True,
     )
 
 

@@ -75,12 +75,19 @@ def portal_url(name: str, *args: Any) -> str:
 
 
 def _notify(
-    *, phone: str, email: str, template: str, context: dict[str, Any], related: Any
+    *,
+    phone: str,
+    email: str,
+    template: str,
+    context: dict[str, Any],
+    related: Any,
+    secret: bool = False,
 ) -> None:
-    """Email when there is an address (seed 003: 'nếu có'), SMS always."""
+    """Email when there is an address (seed 003: 'nếu có'), SMS always. `secret`: the
+    messages carry a password, erased from the outbox once sent."""
     if email:
-        queue_email(to=email, template=template, context=context, related=related)
-    queue_sms(to=phone, template=template, context=context, related=related)
+        queue_email(to=email, template=template, context=context, related=related, secret=secret)
+    queue_sms(to=phone, template=template, context=context, related=related, secret=secret)
 
 
 # --- accounts --------------------------------------------------------------------------------
@@ -215,6 +222,7 @@ def account_open(
             phone=new.account.phone,
             email=new.account.email,
             template="portal_account_opened",
+            secret=True,
             context=_account_context(new),
             related=new.account,
         )
@@ -339,11 +347,19 @@ def password_reset_request(*, username: str, channel: str) -> None:
         }
         if channel == ResetChannel.EMAIL:
             queue_email(
-                to=account.email, template="portal_password_reset", context=context, related=account
+                to=account.email,
+                template="portal_password_reset",
+                context=context,
+                related=account,
+                secret=True,
             )
         else:
             queue_sms(
-                to=account.phone, template="portal_password_reset", context=context, related=account
+                to=account.phone,
+                template="portal_password_reset",
+                context=context,
+                related=account,
+                secret=True,
             )
 
 
@@ -568,6 +584,7 @@ def _accept(
         phone=registration.phone,
         email=registration.email,
         template="portal_registration_accepted",
+        secret=True,
         context={**_registration_context(registration), **_account_context(new)},
         related=registration,
     )

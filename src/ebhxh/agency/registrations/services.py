@@ -206,6 +206,7 @@ def _email_code(registration: EserviceRegistration, row: ActivationCode, code: s
         template="registration_activation_code",
         context=_code_email_context(row, code, **_registration_context(registration)),
         related=registration,
+        secret=True,
     )
 
 
@@ -780,6 +781,7 @@ def _email_request_code(request: UnitCodeRequest, row: ActivationCode, code: str
         template="registration_unit_code_activation",
         context=_code_email_context(row, code, **_request_context(request)),
         related=request,
+        secret=True,
     )
 
 
